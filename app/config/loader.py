@@ -1,0 +1,237 @@
+"""Load and validate station files and device templates into the resolved model.
+
+Every problem found is collected (not just the first) and raised as one ConfigError whose
+lines each name the file, the field path and the bad value. Nothing is started on error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from app.calc import ExpressionError, compile_expression
+from app.config.errors import ConfigError, ConfigIssue, issues_from_validation
+from app.config.schema import StationFile, Template
+from app.drivers_api import DriverRegistry
+from app.model import Connection, Device, PointSpec, Station
+from app.paths import BUILTIN_TEMPLATES
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """SafeLoader that refuses a key given twice in one mapping (YAML silently keeps the last)."""
+
+
+def _construct_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode, deep: bool = False) -> Any:
+    seen: set[Any] = set()
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=deep)  # type: ignore[no-untyped-call]
+        if key in seen:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"duplicate key {key!r}", key_node.start_mark
+            )
+        seen.add(key)
+    return loader.construct_mapping(node, deep)
+
+
+_UniqueKeyLoader.add_constructor(
+    yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
+    _construct_mapping,  # type: ignore[arg-type]
+)
+
+
+def read_yaml(path: Path) -> Any:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError([ConfigIssue(str(path), "", str(path), f"cannot read: {exc.strerror}")])
+    try:
+        return yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ConfigError([ConfigIssue(str(path), where, None, f"invalid YAML: {problem}")])
+
+
+def _mapping(path: Path, data: Any) -> dict[str, Any]:
+    if not isinstance(data, dict):
+        raise ConfigError([ConfigIssue(str(path), "", data, "expected a mapping at the top level")])
+    return data
+
+
+def load_template(path: str | Path) -> Template:
+    path = Path(path)
+    data = _mapping(path, read_yaml(path))
+    try:
+        return Template.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(issues_from_validation(path, exc)) from None
+
+
+def find_template(name: str, dirs: Iterable[Path]) -> Path | None:
+    for folder in dirs:
+        for suffix in (".yaml", ".yml"):
+            candidate = folder / f"{name}{suffix}"
+            if candidate.is_file():
+                return candidate
+    return None
+
+
+def load_station(
+    path: str | Path, registry: DriverRegistry | None = None
+) -> Station:
+    """Validate ``path`` and everything it refers to; raise ConfigError listing all problems."""
+    path = Path(path)
+    file = str(path)
+    data = _mapping(path, read_yaml(path))
+    try:
+        sf = StationFile.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(issues_from_validation(path, exc)) from None
+    registry = registry if registry is not None else DriverRegistry.from_entry_points()
+
+    issues: list[ConfigIssue] = []
+    dirs = [(path.parent / d) for d in sf.template_dirs] + [BUILTIN_TEMPLATES]
+
+    connections: dict[str, Connection] = {}
+    for i, c in enumerate(sf.connections):
+        field = f"connections[{i}]"
+        if c.id in connections:
+            issues.append(ConfigIssue(file, f"{field}.id", c.id, "duplicate connection id"))
+            continue
+        if c.driver not in registry:
+            known = ", ".join(registry.names()) or "none installed"
+            issues.append(
+                ConfigIssue(file, f"{field}.driver", c.driver, f"unknown driver (known: {known})")
+            )
+            continue
+        try:
+            params = registry.get(c.driver).validate_connection(c.params)
+        except ValidationError as exc:
+            issues += issues_from_validation(path, exc, prefix=f"{field}.params")
+            continue
+        connections[c.id] = Connection(c.id, c.driver, params)
+
+    templates: dict[str, Template] = {}
+    devices: dict[str, Device] = {}
+    all_points: dict[str, PointSpec] = {}
+    for i, d in enumerate(sf.devices):
+        field = f"devices[{i}]"
+        if d.id in devices or d.id == "site":
+            why = "reserved for calculated points" if d.id == "site" else "duplicate device id"
+            issues.append(ConfigIssue(file, f"{field}.id", d.id, why))
+            continue
+        conn_cfg = next((c for c in sf.connections if c.id == d.connection), None)
+        if conn_cfg is None:
+            issues.append(
+                ConfigIssue(file, f"{field}.connection", d.connection, "unknown connection")
+            )
+            continue
+        if d.connection not in connections:
+            continue  # the connection's own error is already reported
+        template = templates.get(d.template)
+        if template is None:
+            tpath = find_template(d.template, dirs)
+            if tpath is None:
+                searched = ", ".join(str(p) for p in dirs)
+                issues.append(
+                    ConfigIssue(
+                        file, f"{field}.template", d.template, f"unknown template (searched {searched})"
+                    )
+                )
+                continue
+            try:
+                template = load_template(tpath)
+            except ConfigError as exc:
+                issues += exc.issues
+                continue
+            templates[d.template] = template
+        factory = registry.get(conn_cfg.driver)
+        if template.protocol != conn_cfg.driver:
+            issues.append(
+                ConfigIssue(
+                    file,
+                    f"{field}.template",
+                    d.template,
+                    f"template speaks {template.protocol!r} but connection "
+                    f"{d.connection!r} uses driver {conn_cfg.driver!r}",
+                )
+            )
+            continue
+        try:
+            dev_params = factory.validate_device(d.params)
+        except ValidationError as exc:
+            issues += issues_from_validation(path, exc, prefix=f"{field}.params")
+            continue
+        points = []
+        for j, tp in enumerate(template.points):
+            pid = f"{d.id}.{tp.id}"
+            address = None
+            if tp.address is not None:
+                try:
+                    address = factory.validate_address(tp.address, template.defaults, tp.kind)
+                except ValidationError as exc:
+                    issues += issues_from_validation(
+                        f"template {template.id}", exc, prefix=f"points[{j}].address"
+                    )
+                    continue
+            spec = PointSpec(
+                id=pid,
+                name=tp.name,
+                unit=tp.unit,
+                kind=tp.kind,
+                device_id=d.id,
+                limits=tp.limits,
+                address=address,
+            )
+            points.append(spec)
+            all_points[pid] = spec
+        devices[d.id] = Device(
+            id=d.id,
+            name=d.name or template.name,
+            template=template,
+            connection_id=d.connection,
+            params=dev_params,
+            poll_ms=d.poll_ms,
+            timeout_ms=d.timeout_ms,
+            enabled=d.enabled,
+            points=tuple(points),
+        )
+
+    calculated = []
+    for i, c in enumerate(sf.calculated):
+        field = f"calculated[{i}]"
+        if c.id in all_points:
+            issues.append(ConfigIssue(file, f"{field}.id", c.id, "duplicate point id"))
+            continue
+        try:
+            expr = compile_expression(c.expr)
+        except ExpressionError as exc:
+            issues.append(ConfigIssue(file, f"{field}.expr", c.expr, str(exc)))
+            continue
+        spec = PointSpec(id=c.id, name=c.name, unit=c.unit, kind=c.kind, expr=c.expr)
+        calculated.append(spec)
+        all_points[c.id] = spec
+    for i, c in enumerate(sf.calculated):
+        try:
+            refs = compile_expression(c.expr).refs
+        except ExpressionError:
+            continue
+        for ref in sorted(refs - set(all_points)):
+            issues.append(ConfigIssue(file, f"calculated[{i}].expr", ref, "unknown point"))
+
+    if issues:
+        raise ConfigError(issues)
+    return Station(
+        info=sf.station,
+        source=path,
+        connections=connections,
+        devices=devices,
+        calculated=tuple(calculated),
+        history=sf.history,
+        points=all_points,
+    )
