@@ -106,3 +106,28 @@ def compile_expression(text: str) -> Expression:
 
     fn = build(tree.body)
     return Expression(text, frozenset(refs), fn)
+
+
+def calculation_order(refs: Mapping[str, frozenset[str]]) -> list[str]:
+    """Calculated ids ordered so each comes after the calculated points it uses.
+
+    ``refs`` maps each calculated id to the ids its expression reads; a cycle is a ValueError.
+    """
+    order: list[str] = []
+    state: dict[str, int] = {}  # 1 = on the current path, 2 = done
+
+    def visit(pid: str, chain: tuple[str, ...]) -> None:
+        if state.get(pid) == 2:
+            return
+        if state.get(pid) == 1:
+            raise ValueError(f"calculated points form a cycle: {' -> '.join((*chain, pid))}")
+        state[pid] = 1
+        for ref in sorted(refs[pid]):
+            if ref in refs:
+                visit(ref, (*chain, pid))
+        state[pid] = 2
+        order.append(pid)
+
+    for pid in sorted(refs):
+        visit(pid, ())
+    return order

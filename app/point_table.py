@@ -10,32 +10,10 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping
 
-from app.calc import Expression, compile_expression
+from app.calc import calculation_order, compile_expression
 from app.events import POINTS, EventBus
 from app.model import Station
 from app.points import PointValue, Quality
-
-
-def _dependency_order(exprs: dict[str, Expression]) -> list[str]:
-    """Calculated ids ordered so that each comes after the calculated points it uses."""
-    order: list[str] = []
-    state: dict[str, int] = {}
-
-    def visit(pid: str, chain: tuple[str, ...]) -> None:
-        if state.get(pid) == 2:
-            return
-        if state.get(pid) == 1:
-            raise ValueError(f"calculated points form a cycle: {' -> '.join((*chain, pid))}")
-        state[pid] = 1
-        for ref in sorted(exprs[pid].refs):
-            if ref in exprs:
-                visit(ref, (*chain, pid))
-        state[pid] = 2
-        order.append(pid)
-
-    for pid in sorted(exprs):
-        visit(pid, ())
-    return order
 
 
 class PointTable:
@@ -47,8 +25,15 @@ class PointTable:
         self._clock = clock
         self._values: dict[str, PointValue] = {}
         exprs = {p.id: compile_expression(p.expr) for p in station.calculated if p.expr}
-        self._calc_order = _dependency_order(exprs)
+        self._calc_order = calculation_order({pid: e.refs for pid, e in exprs.items()})
         self._exprs = exprs
+        self._derivers: list[Callable[[Mapping[str, PointValue]], Mapping[str, PointValue]]] = []
+
+    def add_deriver(
+        self, deriver: Callable[[Mapping[str, PointValue]], Mapping[str, PointValue]]
+    ) -> None:
+        """Add a function that derives more values from each batch (e.g. today's energy)."""
+        self._derivers.append(deriver)
 
     def get(self, point_id: str) -> PointValue | None:
         return self._values.get(point_id)
@@ -71,6 +56,10 @@ class PointTable:
                 self._values[pid] = result
                 batch[pid] = result
                 changed.add(pid)
+        for derive in self._derivers:
+            derived = derive(batch)
+            self._values.update(derived)
+            batch.update(derived)
         self._bus.publish(POINTS, batch)
 
     def mark_device(self, device_id: str, quality: Quality, ts: float | None = None) -> None:

@@ -13,12 +13,13 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from app.calc import ExpressionError, compile_expression
+from app.calc import ExpressionError, calculation_order, compile_expression
 from app.config.errors import ConfigError, ConfigIssue, issues_from_validation
 from app.config.schema import StationFile, Template
 from app.drivers_api import DriverRegistry
 from app.model import Connection, Device, PointSpec, Station
 from app.paths import BUILTIN_TEMPLATES
+from app.site_energy import energy_specs
 
 
 class _UniqueKeyLoader(yaml.SafeLoader):
@@ -47,14 +48,18 @@ def read_yaml(path: Path) -> Any:
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise ConfigError([ConfigIssue(str(path), "", str(path), f"cannot read: {exc.strerror}")])
+        raise ConfigError(
+            [ConfigIssue(str(path), "", str(path), f"cannot read: {exc.strerror}")]
+        ) from None
     try:
-        return yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
+        return yaml.load(text, Loader=_UniqueKeyLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = getattr(exc, "problem", None) or str(exc)
-        raise ConfigError([ConfigIssue(str(path), where, None, f"invalid YAML: {problem}")])
+        raise ConfigError(
+            [ConfigIssue(str(path), where, None, f"invalid YAML: {problem}")]
+        ) from None
 
 
 def _mapping(path: Path, data: Any) -> dict[str, Any]:
@@ -72,6 +77,23 @@ def load_template(path: str | Path) -> Template:
         raise ConfigError(issues_from_validation(path, exc)) from None
 
 
+def validate_template_addresses(path: Path, template: Template, factory: Any) -> list[Any]:
+    """Every point address validated by the protocol's driver; ConfigError lists all failures."""
+    issues: list[ConfigIssue] = []
+    out = []
+    for j, tp in enumerate(template.points):
+        if tp.address is None:
+            out.append(None)
+            continue
+        try:
+            out.append(factory.validate_address(tp.address, template.defaults, tp.kind))
+        except ValidationError as exc:
+            issues += issues_from_validation(path, exc, prefix=f"points[{j}].address")
+    if issues:
+        raise ConfigError(issues)
+    return out
+
+
 def find_template(name: str, dirs: Iterable[Path]) -> Path | None:
     for folder in dirs:
         for suffix in (".yaml", ".yml"):
@@ -82,12 +104,22 @@ def find_template(name: str, dirs: Iterable[Path]) -> Path | None:
 
 
 def load_station(
-    path: str | Path, registry: DriverRegistry | None = None
+    path: str | Path,
+    registry: DriverRegistry | None = None,
+    connection_overrides: dict[str, dict[str, Any]] | None = None,
 ) -> Station:
-    """Validate ``path`` and everything it refers to; raise ConfigError listing all problems."""
+    """Validate ``path`` and everything it refers to; raise ConfigError listing all problems.
+
+    ``connection_overrides`` replaces connection params by connection id before validation
+    (the demo points its connection at the simulator's actual port this way).
+    """
     path = Path(path)
     file = str(path)
     data = _mapping(path, read_yaml(path))
+    for conn in data.get("connections") or []:
+        if isinstance(conn, dict) and conn.get("id") in (connection_overrides or {}):
+            assert connection_overrides is not None
+            conn["params"] = {**(conn.get("params") or {}), **connection_overrides[conn["id"]]}
     try:
         sf = StationFile.model_validate(data)
     except ValidationError as exc:
@@ -117,6 +149,7 @@ def load_station(
         connections[c.id] = Connection(c.id, c.driver, params)
 
     templates: dict[str, Template] = {}
+    addresses: dict[str, list[Any]] = {}
     devices: dict[str, Device] = {}
     all_points: dict[str, PointSpec] = {}
     for i, d in enumerate(sf.devices):
@@ -140,17 +173,23 @@ def load_station(
                 searched = ", ".join(str(p) for p in dirs)
                 issues.append(
                     ConfigIssue(
-                        file, f"{field}.template", d.template, f"unknown template (searched {searched})"
+                        file,
+                        f"{field}.template",
+                        d.template,
+                        f"unknown template (searched {searched})",
                     )
                 )
                 continue
             try:
                 template = load_template(tpath)
+                if template.protocol in registry:
+                    addresses[d.template] = validate_template_addresses(
+                        tpath, template, registry.get(template.protocol)
+                    )
             except ConfigError as exc:
                 issues += exc.issues
                 continue
             templates[d.template] = template
-        factory = registry.get(conn_cfg.driver)
         if template.protocol != conn_cfg.driver:
             issues.append(
                 ConfigIssue(
@@ -162,23 +201,15 @@ def load_station(
                 )
             )
             continue
+        factory = registry.get(conn_cfg.driver)
         try:
             dev_params = factory.validate_device(d.params)
         except ValidationError as exc:
             issues += issues_from_validation(path, exc, prefix=f"{field}.params")
             continue
         points = []
-        for j, tp in enumerate(template.points):
+        for tp, address in zip(template.points, addresses[d.template], strict=True):
             pid = f"{d.id}.{tp.id}"
-            address = None
-            if tp.address is not None:
-                try:
-                    address = factory.validate_address(tp.address, template.defaults, tp.kind)
-                except ValidationError as exc:
-                    issues += issues_from_validation(
-                        f"template {template.id}", exc, prefix=f"points[{j}].address"
-                    )
-                    continue
             spec = PointSpec(
                 id=pid,
                 name=tp.name,
@@ -203,26 +234,32 @@ def load_station(
         )
 
     calculated = []
+    refs: dict[int, frozenset[str]] = {}
     for i, c in enumerate(sf.calculated):
         field = f"calculated[{i}]"
         if c.id in all_points:
             issues.append(ConfigIssue(file, f"{field}.id", c.id, "duplicate point id"))
             continue
         try:
-            expr = compile_expression(c.expr)
+            refs[i] = compile_expression(c.expr).refs
         except ExpressionError as exc:
             issues.append(ConfigIssue(file, f"{field}.expr", c.expr, str(exc)))
             continue
         spec = PointSpec(id=c.id, name=c.name, unit=c.unit, kind=c.kind, expr=c.expr)
         calculated.append(spec)
         all_points[c.id] = spec
-    for i, c in enumerate(sf.calculated):
-        try:
-            refs = compile_expression(c.expr).refs
-        except ExpressionError:
-            continue
-        for ref in sorted(refs - set(all_points)):
+    for i, used in refs.items():
+        for ref in sorted(used - set(all_points)):
             issues.append(ConfigIssue(file, f"calculated[{i}].expr", ref, "unknown point"))
+    if not issues:
+        try:
+            calculation_order({p.id: refs[i] for i, p in enumerate(calculated)})
+        except ValueError as exc:
+            issues.append(ConfigIssue(file, "calculated", None, str(exc)))
+
+    for spec in energy_specs(all_points):
+        if spec.id not in all_points:
+            all_points[spec.id] = spec
 
     if issues:
         raise ConfigError(issues)
