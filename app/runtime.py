@@ -1,0 +1,154 @@
+"""The runtime: builds the core for one station and is the UI's only door into it.
+
+    drivers --sink--> point table --bus(POINTS)--> history writer, screen, (later) alarms
+
+Everything here runs on one asyncio loop (qasync's under the console, a plain one headless).
+Blocking work (SQLite) happens on the history writer's thread and a reader thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from app.drivers_api import Driver, DriverRegistry, LinkState
+from app.events import LINK, LOG, POINTS, EventBus
+from app.history import HistoryReader, HistoryWriter, QueryResult
+from app.loop_monitor import LoopLagMonitor
+from app.model import Station
+from app.point_table import PointTable
+from app.points import PointValue
+from app.site_energy import SiteEnergy
+
+log = logging.getLogger(__name__)
+
+
+class _Sink:
+    """What drivers deliver into: the point table and the link map."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self._rt = runtime
+
+    def publish(self, values: Mapping[str, PointValue]) -> None:
+        self._rt.points.update(values)
+
+    def link_state(self, state: LinkState) -> None:
+        previous = self._rt.links.get(state.device_id)
+        self._rt.links[state.device_id] = state
+        if previous is None or previous.up != state.up:
+            self._rt.bus.publish(LINK, state)
+
+
+class Runtime:
+    def __init__(
+        self,
+        station: Station,
+        data_dir: Path,
+        registry: DriverRegistry | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.station = station
+        self.data_dir = Path(data_dir)
+        self.bus = EventBus()
+        self.points = PointTable(station, self.bus, clock)
+        self.links: dict[str, LinkState] = {}
+        self._clock = clock
+        self._registry = registry if registry is not None else DriverRegistry.from_entry_points()
+        self._drivers: dict[str, Driver] = {}
+        self._zone = ZoneInfo(station.info.timezone)
+        self._energy = SiteEnergy(station.points.values(), self._zone)
+        self._history: HistoryWriter | None = None
+        self._reader: HistoryReader | None = None
+        # one thread owns the reader's SQLite connection; queries queue behind each other
+        self._read_executor = ThreadPoolExecutor(1, thread_name_prefix="history-read")
+        self._lag = LoopLagMonitor()
+        self._started = False
+
+    @property
+    def history_path(self) -> Path:
+        return self.data_dir / "history.sqlite"
+
+    @property
+    def stats(self) -> dict[str, float]:
+        out = {"loop_lag_ms": self._lag.last_ms, "loop_lag_max_ms": self._lag.max_ms}
+        if self._history is not None:
+            out.update(self._history.stats())
+        return out
+
+    async def start(self) -> None:
+        if self._started:
+            return
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        loop = asyncio.get_running_loop()
+        self._history = HistoryWriter(self.history_path, self.station)
+        self._reader = await loop.run_in_executor(
+            self._read_executor, HistoryReader, self.history_path
+        )
+        await self._seed_energy()
+        self.points.add_deriver(self._energy.on_batch)
+        self.bus.subscribe(POINTS, self._history.submit)
+        sink = _Sink(self)
+        for conn in self.station.connections.values():
+            devices = [d for d in self.station.devices_on(conn.id) if d.enabled]
+            if not devices:
+                continue
+            factory = self._registry.get(conn.driver)
+            self._drivers[conn.id] = factory.create(conn, devices, sink)
+        self._started = True
+        self._lag.start()
+        for conn_id, driver in self._drivers.items():
+            try:
+                await driver.start()
+            except Exception as exc:  # one connection's failure never stops the others
+                log.exception("connection %s failed to start", conn_id)
+                self.bus.publish(LOG, f"connection {conn_id} failed to start: {exc}")
+
+    async def _seed_energy(self) -> None:
+        """Replay today's history into the energy integrators so a restart keeps the day."""
+        now = self._clock()
+        start = SiteEnergy.today_start(now, self._zone)
+        for source in sorted(self._energy.sources):
+            result = await self.query_history(source, start, now, resolution="raw")
+            self._energy.seed(source, result.ts, result.value)
+
+    async def stop(self) -> None:
+        if not self._started:
+            return
+        self._started = False
+        await self._lag.stop()
+        for conn_id, driver in self._drivers.items():
+            try:
+                await driver.stop()
+            except Exception:
+                log.exception("connection %s did not stop cleanly", conn_id)
+        self._drivers.clear()
+        loop = asyncio.get_running_loop()
+        if self._history is not None:
+            await loop.run_in_executor(None, self._history.close)
+        if self._reader is not None:
+            await loop.run_in_executor(self._read_executor, self._reader.close)
+        self._read_executor.shutdown(wait=True)
+
+    async def query_history(
+        self, point_id: str, start: float, end: float, resolution: str = "auto"
+    ) -> QueryResult:
+        """History of one point, read on the reader thread; never blocks the loop."""
+        assert self._reader is not None, "runtime not started"
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(
+            self._read_executor, self._reader.query, point_id, start, end, resolution
+        )
+
+    async def flush_history(self) -> None:
+        """Wait until everything published so far is committed (tests, shutdown)."""
+        if self._history is not None:
+            await asyncio.get_running_loop().run_in_executor(None, self._history.flush)
+
+    def driver(self, connection_id: str) -> Any:
+        return self._drivers.get(connection_id)
