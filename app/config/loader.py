@@ -248,8 +248,12 @@ def load_station(
         spec = PointSpec(id=c.id, name=c.name, unit=c.unit, kind=c.kind, expr=c.expr)
         calculated.append(spec)
         all_points[c.id] = spec
+    # a device that failed to load already has its error; its points are not "unknown" too
+    failed = {d.id for d in sf.devices} - set(devices)
     for i, used in refs.items():
         for ref in sorted(used - set(all_points)):
+            if ref.split(".", 1)[0] in failed:
+                continue
             issues.append(ConfigIssue(file, f"calculated[{i}].expr", ref, "unknown point"))
     if not issues:
         try:

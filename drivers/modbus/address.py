@@ -11,12 +11,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, model_validator
 
 Table = Literal["holding", "input", "coil", "discrete"]
 DataType = Literal[
     "int16", "uint16", "int32", "uint32", "int64", "uint64", "float32", "float64", "bool"
 ]
+
+WRITABLE_TABLES = ("holding", "coil")
+WRITABLE_KINDS = ("setpoint", "command")
 
 # registers each type occupies
 WIDTH: dict[str, int] = {
@@ -53,8 +56,12 @@ class ModbusAddress(BaseModel):
     def is_bit_table(self) -> bool:
         return self.table in ("coil", "discrete")
 
+    @property
+    def is_writable(self) -> bool:
+        return self.table in WRITABLE_TABLES and self.bit is None
+
     @model_validator(mode="after")
-    def _consistent(self) -> ModbusAddress:
+    def _consistent(self, info: ValidationInfo) -> ModbusAddress:
         if self.is_bit_table and self.type != "bool":
             raise ValueError(f"table {self.table!r} holds single bits: type must be 'bool'")
         if not self.is_bit_table and self.type == "bool":
@@ -68,10 +75,22 @@ class ModbusAddress(BaseModel):
             raise ValueError("scale must not be 0")
         if self.start + self.width > 65536:
             raise ValueError("the value runs past register 65535")
+        kind = (info.context or {}).get("kind")
+        if kind in WRITABLE_KINDS:
+            if self.table not in WRITABLE_TABLES:
+                raise ValueError(
+                    f"a {kind} point must be in a writable table (holding or coil), "
+                    f"not {self.table!r}"
+                )
+            if self.bit is not None:
+                # a read-modify-write of a shared word would race the device's own updates
+                raise ValueError(f"a {kind} point cannot be a single bit of a register")
         return self
 
     @classmethod
     def from_template(
-        cls, address: Mapping[str, Any], defaults: Mapping[str, Any]
+        cls, address: Mapping[str, Any], defaults: Mapping[str, Any], kind: str | None = None
     ) -> ModbusAddress:
-        return cls.model_validate({**defaults, **address})
+        """The point's address with the template defaults under it; ``kind`` (the point's
+        kind) rejects setpoints and commands that could never be written."""
+        return cls.model_validate({**defaults, **address}, context={"kind": kind})

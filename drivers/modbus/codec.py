@@ -31,6 +31,7 @@ _RANGES = {
     "int64": (-(2**63), 2**63 - 1),
     "uint64": (0, 2**64 - 1),
 }
+_FLOAT32_MAX = 3.4028234663852886e38
 
 
 class EncodeError(ValueError):
@@ -67,9 +68,15 @@ def encode(address: ModbusAddress, value: float) -> list[int]:
         raise EncodeError("a single bit of a register cannot be written on its own")
     if not math.isfinite(value):
         raise EncodeError(f"{value} is not a finite number")
-    raw: int | float = (value - address.offset) / address.scale
-    if not address.type.startswith("float"):
-        raw = round(raw)
+    if address.type == "bool":
+        raise EncodeError("a coil is written with encode_coil")
+    raw: int | float
+    if address.type.startswith("float"):
+        raw = (value - address.offset) / address.scale
+        if address.type == "float32" and abs(raw) > _FLOAT32_MAX:
+            raise EncodeError(f"{value} is outside the range of float32")
+    else:
+        raw = _raw_integer(address, value)
         lo, hi = _RANGES[address.type]
         if not lo <= raw <= hi:
             raise EncodeError(f"{value} is outside the range of {address.type} (scaled: {raw})")
@@ -77,6 +84,25 @@ def encode(address: ModbusAddress, value: float) -> list[int]:
         raw, _TYPES[address.type], word_order=address.word_order
     )
     return _swap_bytes(regs) if address.byte_order == "little" else regs
+
+
+def decode_bit(bit: bool) -> float:
+    """Value of a coil or discrete input: 1.0 or 0.0, like a bit of a status word."""
+    return 1.0 if bit else 0.0
+
+
+def encode_coil(value: float) -> bool:
+    """The coil state for ``value``; only 0 and 1 are accepted (no silent truthiness)."""
+    if value not in (0, 1):
+        raise EncodeError(f"{value} is not a coil state (0 or 1)")
+    return bool(value)
+
+
+def _raw_integer(address: ModbusAddress, value: float) -> int:
+    if isinstance(value, int) and address.scale == 1 and float(address.offset).is_integer():
+        # exact: a 64-bit counter would lose its low digits on a trip through float
+        return value - int(address.offset)
+    return round((value - address.offset) / address.scale)
 
 
 def set_bit(word: int, bit: int, on: bool) -> int:

@@ -1,0 +1,186 @@
+"""Poll one device on its own period: read its blocks, decode, publish, report its state.
+
+Good values are published every poll; a non-good value only when its quality changes, so an
+outage writes one bad sample per point to history rather than one per poll. A failure keeps
+the point's last value with the new quality (the operator still sees what it was).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Iterable
+
+from pymodbus.client.base import ModbusBaseClient
+from pymodbus.pdu import ModbusPDU
+
+from app.drivers_api import DriverSink, LinkState
+from app.model import Device
+from app.points import PointValue, Quality
+from drivers.modbus.address import ModbusAddress
+from drivers.modbus.block_decoder import decode_block
+from drivers.modbus.diagnostics import Failure, RequestFailed
+from drivers.modbus.link import ModbusLink, Send
+from drivers.modbus.planner import Block, plan_blocks
+
+log = logging.getLogger(__name__)
+
+# A device's recovery is logged after this many good polls in a row, so a device that
+# flaps between answering and not logs its outage once, not once per flap.
+GOOD_POLLS_TO_RECOVER = 3
+
+
+class DevicePoller:
+    def __init__(
+        self, device: Device, link: ModbusLink, sink: DriverSink, max_block: int, max_gap: int
+    ) -> None:
+        self.device = device
+        self.unit_id: int = device.params.unit_id
+        self.period_s = device.poll_ms / 1000
+        self.timeout_s = device.timeout_ms / 1000
+        self._link = link
+        self._sink = sink
+        addresses = {p.id: p.address for p in device.points if isinstance(p.address, ModbusAddress)}
+        self.blocks = plan_blocks(addresses, max_block, max_gap)
+        self._limits = {p.id: p.limits for p in device.points}
+        self._last: dict[str, PointValue] = {}
+        self._state: tuple[bool, str] | None = None  # last (up, detail) sent to the sink
+        # this device's outage is logged; a lost connection does not end it (the link logs
+        # that), so a device that stays silent across reconnects is logged once
+        self._warned = False
+        self._good_polls = 0
+        self._bad_blocks: set[Block] = set()  # blocks failing for config reasons, logged
+        self._wake = asyncio.Event()
+
+    @property
+    def name(self) -> str:
+        return f"{self.device.id} (unit {self.unit_id} on {self._link.name})"
+
+    async def run(self) -> None:
+        loop = asyncio.get_running_loop()
+        due = loop.time()
+        while True:
+            await self._link.wait_up()
+            self._wake.clear()
+            await self.poll_once()
+            due += self.period_s
+            now = loop.time()
+            due = max(due, now)  # after a stall, carry on from now instead of bursting
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(due - now):
+                    await self._wake.wait()
+
+    def wake(self) -> None:
+        """Poll now (after a write, so the read-back does not wait a whole period)."""
+        self._wake.set()
+
+    async def poll_once(self) -> None:
+        epoch = self._link.epoch
+        values: dict[str, PointValue] = {}
+        device_failure: Failure | None = None
+        for index, block in enumerate(self.blocks):
+            try:
+                response = await self._link.request(self._reader(block), self.timeout_s)
+            except RequestFailed as exc:
+                if self._link.epoch != epoch or not self._link.is_up:
+                    return  # the connection dropped: every point is already comm_lost
+                failure = exc.failure
+                if failure.quality is Quality.BAD_TIMEOUT:
+                    # a silent device would hold the line for every block: give up this round
+                    values.update(self._failed(self.blocks[index:], failure))
+                    device_failure = failure
+                    break
+                values.update(self._failed([block], failure))
+                if failure.device_level:
+                    device_failure = failure
+                else:
+                    self._note_bad_block(block, failure.detail)
+                continue
+            ts = time.time()  # when the response arrived
+            if self._link.epoch != epoch:
+                return
+            data = response.bits if block.table in ("coil", "discrete") else response.registers
+            values.update(decode_block(block, data, ts, self._limits))
+            self._note_good_block(block)
+        self._publish(values)
+        self._report(device_failure)
+
+    def mark_comm_lost(self, detail: str, ts: float) -> None:
+        """The connection is gone: every point keeps its value with bad:comm_lost."""
+        self._good_polls = 0
+        self._publish(
+            {
+                pid: self._with_quality(pid, Quality.BAD_COMM_LOST, ts)
+                for block in self.blocks
+                for pid, _ in block.points
+            }
+        )
+        self._set_state(False, f"connection lost: {detail}")
+
+    def _reader(self, block: Block) -> Send:
+        unit, table, start, count = self.unit_id, block.table, block.start, block.count
+
+        async def read(client: ModbusBaseClient) -> ModbusPDU:
+            if table == "holding":
+                return await client.read_holding_registers(start, count=count, device_id=unit)
+            if table == "input":
+                return await client.read_input_registers(start, count=count, device_id=unit)
+            if table == "coil":
+                return await client.read_coils(start, count=count, device_id=unit)
+            return await client.read_discrete_inputs(start, count=count, device_id=unit)
+
+        return read
+
+    def _failed(self, blocks: Iterable[Block], failure: Failure) -> dict[str, PointValue]:
+        ts = time.time()
+        return {
+            pid: self._with_quality(pid, failure.quality, ts)
+            for block in blocks
+            for pid, _ in block.points
+        }
+
+    def _with_quality(self, pid: str, quality: Quality, ts: float) -> PointValue:
+        last = self._last.get(pid)
+        return PointValue(None, ts, quality) if last is None else last.with_quality(quality, ts)
+
+    def _publish(self, values: dict[str, PointValue]) -> None:
+        changed: dict[str, PointValue] = {}
+        for pid, value in values.items():
+            last = self._last.get(pid)
+            if value.is_good or last is None or last.quality is not value.quality:
+                changed[pid] = value
+            self._last[pid] = value
+        if changed:
+            self._sink.publish(changed)
+
+    def _report(self, failure: Failure | None) -> None:
+        if failure is not None:
+            self._good_polls = 0
+            if not self._warned:
+                log.warning("device %s: %s", self.name, failure.detail)
+                self._warned = True
+            self._set_state(False, failure.detail)
+            return
+        self._good_polls += 1
+        if self._warned and self._good_polls >= GOOD_POLLS_TO_RECOVER:
+            log.info("device %s answers again", self.name)
+            self._warned = False
+        self._set_state(True, "ok")
+
+    def _set_state(self, up: bool, detail: str) -> None:
+        if self._state == (up, detail):
+            return
+        self._state = (up, detail)
+        self._sink.link_state(LinkState(self.device.id, up, detail, time.time()))
+
+    def _note_bad_block(self, block: Block, detail: str) -> None:
+        if block not in self._bad_blocks:
+            log.warning("device %s: %s reading %s", self.name, detail, block)
+            self._bad_blocks.add(block)
+
+    def _note_good_block(self, block: Block) -> None:
+        if block in self._bad_blocks:
+            self._bad_blocks.discard(block)
+            log.info("device %s: %s readable again", self.name, block)
