@@ -6,12 +6,15 @@ limits is kept but marked bad:invalid, so the operator sees what the device clai
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 from app.config.schema import Limits
 from app.points import PointValue, Quality
-from drivers.modbus.codec import decode, decode_bit
+from drivers.modbus.address import ModbusAddress
+from drivers.modbus.codec import decode, decode_bit, decode_raw_run
 from drivers.modbus.planner import Block
 
 
@@ -27,19 +30,93 @@ def judge(value: float, limits: Limits | None) -> Quality:
     return Quality.GOOD
 
 
+@dataclass(frozen=True)
+class _Run:
+    """Consecutive points of one format (type, word and byte order; no bits): one decode."""
+
+    offset: int  # first register, from the block's start
+    width: int  # registers per value
+    data_type: str
+    word_order: str
+    byte_order: str
+    points: tuple[tuple[str, float, float, Limits | None], ...]  # id, scale, offset, limits
+
+
+def _runs(block: Block, limits: Mapping[str, Limits | None]) -> tuple[list[_Run], list]:
+    runs: list[_Run] = []
+    singles = []
+    for pid, a in block.points:
+        if a.is_bit_table or a.bit is not None:
+            singles.append((pid, a))
+            continue
+        offset = a.start - block.start
+        entry = (pid, a.scale, a.offset, limits.get(pid))
+        last = runs[-1] if runs else None
+        if (
+            last is not None
+            and (last.data_type, last.word_order, last.byte_order)
+            == (a.type, a.word_order, a.byte_order)
+            and last.offset + last.width * len(last.points) == offset
+        ):
+            runs[-1] = dataclasses.replace(last, points=(*last.points, entry))
+        else:
+            runs.append(_Run(offset, a.width, a.type, a.word_order, a.byte_order, (entry,)))
+    return runs, singles
+
+
+class BlockDecoder:
+    """Decodes one planned block; the grouping into runs is worked out once, not per poll."""
+
+    def __init__(self, block: Block, limits: Mapping[str, Limits | None]) -> None:
+        self.block = block
+        self._limits = limits
+        self._runs, self._singles = _runs(block, limits)
+
+    def decode(self, data: Sequence[int] | Sequence[bool], ts: float) -> dict[str, PointValue]:
+        """Values of every point; ``data`` holds the registers (or bits) read from the start;
+        ``ts`` is when the response arrived (UTC epoch seconds)."""
+        values: dict[str, PointValue] = {}
+        n = len(data)
+        for run in self._runs:
+            end = run.offset + run.width * len(run.points)
+            if end > n:
+                # the device answered with fewer registers than asked: nothing usable
+                for pid, *_ in run.points:
+                    values[pid] = PointValue(None, ts, Quality.BAD_INVALID)
+                continue
+            regs = [int(r) for r in data[run.offset : end]]
+            raws = decode_raw_run(run.data_type, run.word_order, run.byte_order, regs)
+            for (pid, scale, offset, lim), raw in zip(run.points, raws, strict=True):
+                value = float(raw) * scale + offset
+                quality = judge(value, lim)
+                values[pid] = PointValue(value if math.isfinite(value) else None, ts, quality)
+        if self._singles:
+            values.update(decode_points(self._singles, self.block.start, data, ts, self._limits))
+        return values
+
+
 def decode_block(
     block: Block,
     data: Sequence[int] | Sequence[bool],
     ts: float,
     limits: Mapping[str, Limits | None],
 ) -> dict[str, PointValue]:
-    """Values of every point in ``block``; ``data`` holds the registers (or bits) read from
-    ``block.start``; ``ts`` is when the response arrived (UTC epoch seconds)."""
+    """Values of every point in ``block`` (see BlockDecoder, which caches the grouping)."""
+    return BlockDecoder(block, limits).decode(data, ts)
+
+
+def decode_points(
+    points: Sequence[tuple[str, ModbusAddress]],
+    start: int,
+    data: Sequence[int] | Sequence[bool],
+    ts: float,
+    limits: Mapping[str, Limits | None],
+) -> dict[str, PointValue]:
+    """Point by point: bits of status words, coils and discrete inputs."""
     values: dict[str, PointValue] = {}
-    for pid, address in block.points:
-        offset = address.start - block.start
+    for pid, address in points:
+        offset = address.start - start
         if offset + address.width > len(data):
-            # the device answered with fewer registers than asked: nothing usable
             values[pid] = PointValue(None, ts, Quality.BAD_INVALID)
             continue
         if address.is_bit_table:

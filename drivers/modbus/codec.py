@@ -52,6 +52,19 @@ def decode_raw(address: ModbusAddress, registers: list[int]) -> int | float:
     return raw
 
 
+def decode_raw_run(
+    data_type: str, word_order: str, byte_order: str, registers: list[int]
+) -> list[int | float]:
+    """Raw numbers of consecutive values of one format, in one converter call (hot path)."""
+    regs = _swap_bytes(registers) if byte_order == "little" else registers
+    raw = ModbusClientMixin.convert_from_registers(
+        regs,
+        _TYPES[data_type],
+        word_order="little" if word_order == "little" else "big",
+    )
+    return raw if isinstance(raw, list) else [raw]  # type: ignore[list-item,return-value]
+
+
 def decode(address: ModbusAddress, registers: list[int]) -> float:
     """Engineering value of a register point; may be NaN/inf for garbage floats."""
     raw = decode_raw(address, registers)

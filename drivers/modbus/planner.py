@@ -33,6 +33,10 @@ class Block:
     def end(self) -> int:
         return self.start + self.count
 
+    def __hash__(self) -> int:
+        # blocks key per-poll lookups: hash the request, not every point's address model
+        return hash((self.table, self.start, self.count))
+
     def __str__(self) -> str:
         return f"{self.table} {self.start}..{self.end - 1}"
 

@@ -20,7 +20,7 @@ from app.drivers_api import DriverSink, LinkState
 from app.model import Device
 from app.points import PointValue, Quality
 from drivers.modbus.address import ModbusAddress
-from drivers.modbus.block_decoder import decode_block
+from drivers.modbus.block_decoder import BlockDecoder
 from drivers.modbus.diagnostics import Failure, RequestFailed
 from drivers.modbus.link import ModbusLink, Send
 from drivers.modbus.planner import Block, plan_blocks
@@ -44,7 +44,8 @@ class DevicePoller:
         self._sink = sink
         addresses = {p.id: p.address for p in device.points if isinstance(p.address, ModbusAddress)}
         self.blocks = plan_blocks(addresses, max_block, max_gap)
-        self._limits = {p.id: p.limits for p in device.points}
+        limits = {p.id: p.limits for p in device.points}
+        self._decoders = {block: BlockDecoder(block, limits) for block in self.blocks}
         self._last: dict[str, PointValue] = {}
         self._state: tuple[bool, str] | None = None  # last (up, detail) sent to the sink
         # this device's outage is logged; a lost connection does not end it (the link logs
@@ -102,7 +103,7 @@ class DevicePoller:
             if self._link.epoch != epoch:
                 return
             data = response.bits if block.table in ("coil", "discrete") else response.registers
-            values.update(decode_block(block, data, ts, self._limits))
+            values.update(self._decoders[block].decode(data, ts))
             self._note_good_block(block)
         self._publish(values)
         self._report(device_failure)
