@@ -1,0 +1,185 @@
+"""Real parts for the console's widget tests: the fixture station, a bus, a point table.
+
+``FakeRuntime`` has exactly the facade the console uses (station, bus, points, links,
+stats, query_history, start/stop), built from the real EventBus and PointTable; history
+answers from a dict the test fills. ``running_qasync_loop`` installs a qasync loop that
+pytest-qt's event processing drives, so async code (history loads) runs inside
+``qtbot.waitUntil`` as it does in the application.
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import asyncio
+import contextlib
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from app.config.loader import load_station
+from app.drivers_api import DriverRegistry, LinkState
+from app.events import LINK, EventBus
+from app.model import Connection, Device, Station
+from app.point_table import PointTable
+from app.points import PointValue, Quality
+
+FIXTURES = Path(__file__).parent / "fixtures"
+UI_STATION = FIXTURES / "ui_station.yaml"
+
+
+class _IdleDriver:
+    async def start(self) -> None:
+        pass
+
+    async def stop(self) -> None:
+        pass
+
+    async def write(self, point_id: str, value: float) -> None:
+        raise NotImplementedError("the UI tests' driver writes nothing")
+
+
+class AnyDriverFactory:
+    """A driver factory that accepts any parameters and addresses (the tests feed values)."""
+
+    name = "fake"
+
+    def validate_connection(self, params: Mapping[str, Any]) -> Any:
+        return dict(params)
+
+    def validate_device(self, params: Mapping[str, Any]) -> Any:
+        return dict(params)
+
+    def validate_address(
+        self, address: Mapping[str, Any], defaults: Mapping[str, Any], kind: str
+    ) -> Any:
+        return dict(address)
+
+    def create(self, connection: Connection, devices: Sequence[Device], sink: Any) -> _IdleDriver:
+        return _IdleDriver()
+
+
+def load_ui_station() -> Station:
+    registry = DriverRegistry()
+    registry.register(AnyDriverFactory())
+    return load_station(UI_STATION, registry)
+
+
+@dataclass
+class HistoryResult:
+    ts: np.ndarray
+    value: np.ndarray
+    resolution: str = "raw"
+    quality: np.ndarray | None = None
+
+
+@dataclass
+class FakeRuntime:
+    station: Station = field(default_factory=load_ui_station)
+    clock: Callable[[], float] = time.time
+    bus: EventBus = field(default_factory=EventBus)
+    links: dict[str, LinkState] = field(default_factory=dict)
+    stats: dict[str, float] = field(
+        default_factory=lambda: {"loop_lag_ms": 1.4, "loop_lag_max_ms": 7.9}
+    )
+    history: dict[str, list[tuple[float, float]]] = field(default_factory=dict)
+    queries: list[tuple[str, float, float, str]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.points = PointTable(self.station, self.bus, self.clock)
+
+    async def start(self) -> None:
+        pass
+
+    async def stop(self) -> None:
+        pass
+
+    async def query_history(
+        self, point_id: str, start: float, end: float, resolution: str = "auto"
+    ) -> HistoryResult:
+        self.queries.append((point_id, start, end, resolution))
+        await asyncio.sleep(0.01)  # answer on a later turn of the loop, like a worker thread
+        rows = [(t, v) for t, v in self.history.get(point_id, []) if start <= t <= end]
+        ts = np.array([t for t, _ in rows], dtype=float)
+        return HistoryResult(ts, np.array([v for _, v in rows], dtype=float))
+
+    def set_link(self, device_id: str, up: bool, detail: str = "") -> None:
+        state = LinkState(device_id, up, detail, self.clock())
+        self.links[device_id] = state
+        self.bus.publish(LINK, state)
+
+
+def plausible_values(ts: float, quality: Quality = Quality.GOOD) -> dict[str, PointValue]:
+    """A sunny late morning: PV 612 kW, battery charging 180 kW, grid importing 95 kW."""
+    raw: dict[str, float | int | bool] = {
+        "pv1.p": 318.4,
+        "pv1.q": 12.1,
+        "pv1.u_ab": 401.7,
+        "pv1.f": 50.01,
+        "pv1.t_internal": 41.3,
+        "pv1.e_total": 1_284_503.2,
+        "pv1.running": True,
+        "pv1.status_word": 3,
+        "pv2.p": 293.9,
+        "pv2.q": 10.8,
+        "pv2.u_ab": 400.9,
+        "pv2.f": 50.01,
+        "pv2.t_internal": 39.8,
+        "pv2.e_total": 1_190_877.6,
+        "pv2.running": True,
+        "pv2.status_word": 3,
+        "pcs1.p": -180.0,
+        "pcs1.q": 0.0,
+        "pcs1.p_set": -180.0,
+        "pcs1.running": True,
+        "bms1.soc": 63.5,
+        "bms1.u": 768.2,
+        "bms1.i": -234.3,
+        "bms1.t_cell_max": 29.4,
+        "meter_grid.p": 95.2,
+        "meter_grid.e_import": 3_402_118.0,
+        "meter_grid.e_export": 412_930.5,
+        "site.e_pv_today": 2_315.7,
+        "site.e_load_today": 4_980.2,
+        "site.e_grid_import_today": 3_106.4,
+        "site.e_grid_export_today": 12.3,
+        "site.e_bess_charge_today": 640.0,
+        "site.e_bess_discharge_today": 208.2,
+    }
+    return {pid: PointValue(v, ts, quality) for pid, v in raw.items()}
+
+
+@contextlib.contextmanager
+def running_qasync_loop(app: Any) -> Iterator[asyncio.AbstractEventLoop]:
+    """A qasync loop marked running on top of the test's QApplication.
+
+    pytest-qt's waitUntil processes Qt events, and with them the loop's callbacks, so
+    tasks that the widgets start make progress exactly as under ``run_gui``.
+    """
+    import qasync
+
+    loop = qasync.QEventLoop(app, already_running=True)
+    asyncio.set_event_loop(loop)
+    try:
+        yield loop
+    finally:
+        tasks = [t for t in asyncio.all_tasks(loop) if not t.done()]
+        for task in tasks:
+            task.cancel()
+        deadline = time.monotonic() + 2.0
+        while any(not t.done() for t in tasks) and time.monotonic() < deadline:
+            app.processEvents()
+        with contextlib.suppress(RuntimeError, TypeError):
+            app.aboutToQuit.disconnect(loop._after_run_forever)
+        # loop.stop() would call app.exit(), which Qt remembers: the next test's waits would
+        # then return at once and nothing would run. Leave the 'running' state by hand.
+        loop._QEventLoop__is_running = False
+        asyncio.events._set_running_loop(None)
+        loop.close()
+        asyncio.set_event_loop(None)

@@ -1,0 +1,239 @@
+"""Trend panel: pyqtgraph curves of chosen points over the last 15 min / 1 h / 24 h.
+
+Live values from the bus go into each series' ring buffer; history for the visible span is
+fetched with ``await runtime.query_history(...)`` (a worker thread under the hood) and joined
+in front of the live samples when it arrives. The GUI thread never waits for it: the curve
+shows live data at once and fills in to the left when history lands.
+
+Curves use peak-mode auto downsampling and clip-to-view (set after the item is added to the
+plot, see docs/field-notes), which keeps a day of 1 s samples cheap to redraw.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pyqtgraph as pg
+from PySide6.QtWidgets import QButtonGroup, QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout
+
+from app.points import PointValue
+from ui import theme
+from ui.format import zone_label
+from ui.i18n import tr
+from ui.tasks import TaskGroup
+from ui.trend_legend import TrendLegend
+from ui.trend_series import TrendSeries
+
+log = logging.getLogger(__name__)
+
+SPANS = (("trend.span.15m", 15 * 60), ("trend.span.1h", 3600), ("trend.span.24h", 24 * 3600))
+DEFAULT_SPAN_S = 15 * 60  # a live view; 1 h and 24 h are one click away
+MAX_SERIES = len(theme.TREND_PENS)
+
+
+def _axis_offset(zone: ZoneInfo) -> int:
+    """pyqtgraph's DateAxisItem wants seconds *west* of UTC (like time.timezone)."""
+    offset = datetime.now(zone).utcoffset()
+    return -int(offset.total_seconds()) if offset is not None else 0
+
+
+class TrendPanel(QFrame):
+    """``runtime`` needs ``station``, ``points.get(id)`` and ``async query_history(...)``."""
+
+    def __init__(self, runtime: Any, lang: str, clock: Callable[[], float] = time.time) -> None:
+        super().__init__()
+        self.setObjectName("panel")
+        self._runtime = runtime
+        self._station = runtime.station
+        self._lang = lang
+        self._clock = clock
+        self._zone = ZoneInfo(self._station.info.timezone)
+        self.span_s = DEFAULT_SPAN_S
+        self.series: dict[str, TrendSeries] = {}
+        self.curves: dict[str, pg.PlotDataItem] = {}
+        self._pen_of: dict[str, int] = {}  # point id -> index into theme.TREND_PENS
+        self._follow = True  # keep the right edge at 'now' until the user pans or zooms
+        self._tasks = TaskGroup("trend")
+        self._loading = 0  # history queries in flight
+        self._failed = False  # the last batch of queries had a failure
+        self._closed = False
+
+        title = QLabel(tr("trend.title", lang))
+        title.setObjectName("panelTitle")
+        self.status = QLabel("")
+        self.status.setObjectName("tileDetail")
+        bar = QHBoxLayout()
+        bar.setContentsMargins(0, 0, 0, 0)
+        bar.addWidget(title)
+        bar.addStretch(1)
+        bar.addWidget(self.status)
+        self._span_buttons = QButtonGroup(self)
+        for key, seconds in SPANS:
+            button = QPushButton(tr(key, lang))
+            button.setCheckable(True)
+            button.setChecked(seconds == self.span_s)
+            button.clicked.connect(lambda _=False, s=seconds: self.set_span(s))
+            self._span_buttons.addButton(button, seconds)
+            bar.addWidget(button)
+        clear = QPushButton(tr("trend.clear", lang))
+        clear.clicked.connect(self.clear)
+        bar.addSpacing(12)
+        bar.addWidget(clear)
+
+        self.legend = TrendLegend(lang)
+        self.legend.remove_requested.connect(self.remove_point)
+
+        self.plot = self._make_plot()
+        box = QVBoxLayout(self)
+        box.setContentsMargins(6, 4, 6, 6)
+        box.setSpacing(2)
+        box.addLayout(bar)
+        box.addWidget(self.legend)
+        box.addWidget(self.plot, 1)
+
+    def _make_plot(self) -> pg.PlotWidget:
+        axis = pg.DateAxisItem(orientation="bottom", utcOffset=_axis_offset(self._zone))
+        plot = pg.PlotWidget(axisItems={"bottom": axis}, background=theme.PLOT_BG)
+        item = plot.getPlotItem()
+        item.showGrid(x=True, y=True, alpha=0.25)
+        item.setMenuEnabled(False)
+        item.hideButtons()
+        tick_font = theme.font(theme.BASE_POINT_SIZE - 1)
+        for name in ("left", "bottom"):
+            ax = item.getAxis(name)
+            ax.setPen(pg.mkPen(theme.BORDER))
+            ax.setTextPen(pg.mkPen(theme.TEXT_MUTED))
+            ax.setTickFont(tick_font)
+        item.setLabel(
+            "bottom",
+            tr("trend.time_axis", self._lang, zone=zone_label(self._zone, self._clock())),
+            color=theme.TEXT_MUTED,
+        )
+        view = item.getViewBox()
+        view.setAutoVisible(y=True)  # y scales to what is on screen, not the whole buffer
+        view.sigRangeChangedManually.connect(self._on_manual_range)
+        return plot
+
+    # ---- what is plotted -------------------------------------------------------------
+    def add_point(self, point_id: str) -> bool:
+        """Add a curve for ``point_id`` (once); returns whether it was added."""
+        spec = self._station.points.get(point_id)
+        if spec is None or point_id in self.series:
+            return False
+        if len(self.series) >= MAX_SERIES:
+            self.status.setText(tr("trend.full", self._lang, n=MAX_SERIES))
+            return False
+        series = TrendSeries(point_id)
+        current = self._runtime.points.get(point_id)
+        if current is not None:
+            series.add(current)
+        self.series[point_id] = series
+        self._pen_of[point_id] = self._free_pen()
+        pen = pg.mkPen(theme.TREND_PENS[self._pen_of[point_id]], width=1.6)
+        name = spec.name.text(self._lang)
+        label = f"{name} ({spec.unit})" if spec.unit else name
+        curve = pg.PlotDataItem(pen=pen, connect="finite")
+        self.plot.getPlotItem().addItem(curve)
+        # after addItem: downsampling needs the view to know its pixel width
+        curve.setDownsampling(auto=True, method="peak")
+        curve.setClipToView(True)
+        self.curves[point_id] = curve
+        self.legend.add(point_id, label, theme.TREND_PENS[self._pen_of[point_id]])
+        self._update_axis_label()
+        self._load_history(series)
+        self.redraw()
+        return True
+
+    def remove_point(self, point_id: str) -> None:
+        curve = self.curves.pop(point_id, None)
+        self.series.pop(point_id, None)
+        self._pen_of.pop(point_id, None)
+        if curve is not None:
+            self.plot.getPlotItem().removeItem(curve)
+        self.legend.remove(point_id)
+        self._update_axis_label()
+
+    def clear(self) -> None:
+        for point_id in list(self.series):
+            self.remove_point(point_id)
+
+    def set_span(self, seconds: int) -> None:
+        self.span_s = seconds
+        self._follow = True
+        button = self._span_buttons.button(seconds)
+        if button is not None:
+            button.setChecked(True)
+        for series in self.series.values():
+            self._load_history(series)
+        self.redraw()
+
+    def _free_pen(self) -> int:
+        used = set(self._pen_of.values())
+        return next(i for i in range(MAX_SERIES) if i not in used)
+
+    def _update_axis_label(self) -> None:
+        units = sorted({self._station.points[p].unit for p in self.series} - {""})
+        self.plot.getPlotItem().setLabel("left", ", ".join(units), color=theme.TEXT_MUTED)
+
+    # ---- data in ---------------------------------------------------------------------
+    def apply(self, batch: Mapping[str, PointValue]) -> None:
+        touched = False
+        for point_id, series in self.series.items():
+            pv = batch.get(point_id)
+            if pv is not None:
+                series.add(pv)
+                touched = True
+        if touched:
+            self.redraw()
+
+    def _load_history(self, series: TrendSeries) -> None:
+        series.generation += 1
+        end = self._clock()
+        task = self._tasks.spawn(self._fetch(series, end - self.span_s, end, series.generation))
+        if task is not None:
+            self._set_loading(+1)
+            task.add_done_callback(lambda _: self._set_loading(-1))
+
+    async def _fetch(self, series: TrendSeries, start: float, end: float, generation: int) -> None:
+        try:
+            result = await self._runtime.query_history(series.point_id, start, end)
+        except Exception:
+            log.warning("history of %s could not be loaded", series.point_id, exc_info=True)
+            self._failed = True
+            return
+        if series.generation != generation or self.series.get(series.point_id) is not series:
+            return  # superseded by a newer request, or the curve was removed meanwhile
+        series.set_history(result)
+        self.redraw()
+
+    def _set_loading(self, delta: int) -> None:
+        if self._closed:
+            return  # a cancelled query finishing after the panel closed
+        self._loading += delta
+        if self._loading:
+            self._failed = False
+            text = tr("trend.loading", self._lang)
+        else:
+            text = tr("trend.history_failed", self._lang) if self._failed else ""
+        self.status.setText(text)
+
+    # ---- drawing ---------------------------------------------------------------------
+    def redraw(self) -> None:
+        now = self._clock()
+        for point_id, series in self.series.items():
+            ts, v = series.joined(now)
+            self.curves[point_id].setData(ts, v, connect="finite")
+        if self._follow:
+            self.plot.getPlotItem().setXRange(now - self.span_s, now, padding=0.0)
+
+    def _on_manual_range(self, *_: object) -> None:
+        self._follow = False  # the operator is looking at something: stop scrolling it away
+
+    def close_tasks(self) -> None:
+        self._closed = True
+        self._tasks.cancel_all()
