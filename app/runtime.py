@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 
 from app.drivers_api import Driver, DriverRegistry, LinkState
 from app.events import LINK, LOG, POINTS, EventBus
-from app.history import HistoryReader, HistoryWriter, QueryResult
+from app.history import HistoryReader, HistoryWriter, QueryResult, history_path
 from app.loop_monitor import LoopLagMonitor
 from app.model import Station
 from app.point_table import PointTable
@@ -72,7 +72,7 @@ class Runtime:
 
     @property
     def history_path(self) -> Path:
-        return self.data_dir / "history.sqlite"
+        return history_path(self.data_dir)
 
     @property
     def stats(self) -> dict[str, float]:
@@ -86,7 +86,10 @@ class Runtime:
             return
         self.data_dir.mkdir(parents=True, exist_ok=True)
         loop = asyncio.get_running_loop()
-        self._history = HistoryWriter(self.history_path, self.station)
+        # opening/creating the database is file I/O: keep it off the loop too
+        self._history = await loop.run_in_executor(
+            None, lambda: HistoryWriter(self.history_path, self.station)
+        )
         self._reader = await loop.run_in_executor(
             self._read_executor, HistoryReader, self.history_path
         )

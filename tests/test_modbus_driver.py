@@ -413,3 +413,19 @@ async def test_a_serial_port_that_cannot_open_is_an_outage_not_a_crash(stack, ca
     await asyncio.sleep(0.3)  # several reconnect attempts, still one line
     (warning,) = driver_log(caplog, logging.WARNING)
     assert "/dev/no-such-port" in warning
+
+
+async def test_stop_right_after_start_never_hangs(stack):
+    # a stop landing while pymodbus connects used to be swallowed (Python 3.11's wait_for)
+    server = await serve(stack, meter_sim())
+    for spins in range(24):
+        driver = FACTORY.create(
+            connection(host="127.0.0.1", port=server.port),
+            [device("meter", 1, METER_POINTS)],
+            RecordingSink(),
+        )
+        await driver.start()
+        for _ in range(spins % 12):
+            await asyncio.sleep(0)  # land the stop at different points of the connect
+        async with asyncio.timeout(5):
+            await driver.stop()

@@ -29,7 +29,7 @@ class _UniqueKeyLoader(yaml.SafeLoader):
 def _construct_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode, deep: bool = False) -> Any:
     seen: set[Any] = set()
     for key_node, _ in node.value:
-        key = loader.construct_object(key_node, deep=deep)  # type: ignore[no-untyped-call]
+        key = loader.construct_object(key_node, deep=deep)
         if key in seen:
             raise yaml.constructor.ConstructorError(
                 None, None, f"duplicate key {key!r}", key_node.start_mark
@@ -40,7 +40,7 @@ def _construct_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode, deep: bo
 
 _UniqueKeyLoader.add_constructor(
     yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
-    _construct_mapping,  # type: ignore[arg-type]
+    _construct_mapping,
 )
 
 
@@ -80,7 +80,7 @@ def load_template(path: str | Path) -> Template:
 def validate_template_addresses(path: Path, template: Template, factory: Any) -> list[Any]:
     """Every point address validated by the protocol's driver; ConfigError lists all failures."""
     issues: list[ConfigIssue] = []
-    out = []
+    out: list[Any] = []
     for j, tp in enumerate(template.points):
         if tp.address is None:
             out.append(None)
@@ -235,19 +235,19 @@ def load_station(
 
     calculated = []
     refs: dict[int, frozenset[str]] = {}
-    for i, c in enumerate(sf.calculated):
+    for i, calc in enumerate(sf.calculated):
         field = f"calculated[{i}]"
-        if c.id in all_points:
-            issues.append(ConfigIssue(file, f"{field}.id", c.id, "duplicate point id"))
+        if calc.id in all_points:
+            issues.append(ConfigIssue(file, f"{field}.id", calc.id, "duplicate point id"))
             continue
         try:
-            refs[i] = compile_expression(c.expr).refs
+            refs[i] = compile_expression(calc.expr).refs
         except ExpressionError as exc:
-            issues.append(ConfigIssue(file, f"{field}.expr", c.expr, str(exc)))
+            issues.append(ConfigIssue(file, f"{field}.expr", calc.expr, str(exc)))
             continue
-        spec = PointSpec(id=c.id, name=c.name, unit=c.unit, kind=c.kind, expr=c.expr)
+        spec = PointSpec(id=calc.id, name=calc.name, unit=calc.unit, kind=calc.kind, expr=calc.expr)
         calculated.append(spec)
-        all_points[c.id] = spec
+        all_points[calc.id] = spec
     # a device that failed to load already has its error; its points are not "unknown" too
     failed = {d.id for d in sf.devices} - set(devices)
     for i, used in refs.items():

@@ -23,6 +23,7 @@ from pymodbus.client.base import ModbusBaseClient
 from pymodbus.exceptions import ConnectionException, ModbusException
 from pymodbus.pdu import ModbusPDU
 
+from app.aio import reraise_pending_cancel
 from drivers.modbus.client_factory import make_client
 from drivers.modbus.diagnostics import (
     RequestFailed,
@@ -90,6 +91,7 @@ class ModbusLink:
         while True:
             self._lost.clear()
             problem = await self._connect()
+            reraise_pending_cancel()  # pymodbus's connect can swallow our stop on 3.11
             if problem is None:
                 self._connected()
                 await self._lost.wait()

@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from pymodbus.client.base import ModbusBaseClient
 from pymodbus.pdu import ModbusPDU
 
+from app.aio import reraise_pending_cancel
 from app.drivers_api import DriverSink, LinkState
 from app.model import Device
 from app.points import PointValue, Quality
@@ -63,6 +64,7 @@ class DevicePoller:
         loop = asyncio.get_running_loop()
         due = loop.time()
         while True:
+            reraise_pending_cancel()  # see app/aio.py: a stop must never be lost
             await self._link.wait_up()
             self._wake.clear()
             await self.poll_once()
@@ -70,8 +72,7 @@ class DevicePoller:
             now = loop.time()
             due = max(due, now)  # after a stall, carry on from now instead of bursting
             with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(due - now):
-                    await self._wake.wait()
+                await asyncio.wait_for(self._wake.wait(), due - now)
 
     def wake(self) -> None:
         """Poll now (after a write, so the read-back does not wait a whole period)."""

@@ -1,0 +1,113 @@
+"""The command line as a user runs it: subprocesses of main.py, real files, real signals."""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def _main(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, str(ROOT / "main.py"), *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def test_check_config_accepts_the_demo_station_and_a_template():
+    result = _main("check-config", "resources/stations/demo.yaml")
+    assert result.returncode == 0, result.stderr
+    assert "OK: station" in result.stdout
+    result = _main("check-config", str(FIXTURES / "templates" / "test_meter.yaml"))
+    assert result.returncode == 0, result.stderr
+    assert "OK: template 'test_meter'" in result.stdout
+
+
+def test_check_config_names_file_field_and_value_and_exits_2(tmp_path):
+    data = yaml.safe_load((FIXTURES / "station_ok.yaml").read_text(encoding="utf-8"))
+    data["devices"][0]["unit"] = 3  # typo for params.unit_id
+    data["template_dirs"] = [str(FIXTURES / "templates")]
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(yaml.safe_dump(data), encoding="utf-8")
+    result = _main("check-config", str(bad))
+    assert result.returncode == 2
+    assert f"{bad}: devices[0].unit: unknown key" in result.stderr
+
+
+def test_config_errors_stop_the_station_before_it_starts(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("station: {id: x, name: {en: X}, colour: red}\n", encoding="utf-8")
+    result = _main("--config", str(bad), "--headless", "--duration", "1", "--data", str(tmp_path))
+    assert result.returncode == 2
+    assert "station.colour: unknown key" in result.stderr
+    assert not (tmp_path / "history.sqlite").exists()
+
+
+def test_headless_demo_runs_for_its_duration_then_history_prints_csv(tmp_path):
+    result = _main("--demo", "--headless", "--duration", "6", "--data", str(tmp_path))
+    assert result.returncode == 0, result.stderr[-2000:]
+    db = tmp_path / "history.sqlite"
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+    result = _main(
+        "history", "--data", str(tmp_path), "--point", "site.bess_soc", "--last", "10m", "--csv"
+    )
+    assert result.returncode == 0, result.stderr
+    rows = list(csv.reader(io.StringIO(result.stdout)))
+    assert rows[0][:3] == ["timestamp", "value", "quality"]
+    body = rows[1:]
+    assert len(body) >= 3
+    assert all(r[0].endswith("Z") and "T" in r[0] for r in body)
+    assert [r[0] for r in body] == sorted(r[0] for r in body)
+    assert all(r[2] == "good" for r in body)
+    assert all(0.0 <= float(r[1]) <= 100.0 for r in body)
+
+
+def test_history_reports_an_unknown_point_with_exit_2(tmp_path):
+    _main("--demo", "--headless", "--duration", "2", "--data", str(tmp_path))
+    result = _main(
+        "history", "--data", str(tmp_path), "--point", "site.nope", "--last", "1h", "--csv"
+    )
+    assert result.returncode == 2
+    assert "site.nope" in result.stderr
+
+
+@pytest.mark.skipif(os.name != "posix", reason="SIGTERM semantics")
+def test_sigterm_shuts_the_headless_station_down_cleanly(tmp_path):
+    proc = subprocess.Popen(
+        [sys.executable, str(ROOT / "main.py"), "--demo", "--headless", "--data", str(tmp_path)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        for line in proc.stdout:  # wait for the station to report it is running
+            if "station running" in line:
+                break
+        else:
+            pytest.fail("the station never reported running")
+        proc.send_signal(signal.SIGTERM)
+        rest = proc.communicate(timeout=30)[0]
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, rest
+    with sqlite3.connect(tmp_path / "history.sqlite") as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
