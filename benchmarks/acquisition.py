@@ -27,7 +27,7 @@ from app.drivers_api import DriverRegistry, LinkState
 from app.events import EventBus
 from app.model import Station
 from app.point_table import PointTable
-from app.points import PointValue
+from app.points import PointValue, Quality
 from benchmarks._common import print_json, print_table
 from simulator.synthetic import SyntheticServer, write_synthetic_station
 
@@ -62,7 +62,8 @@ class _CountingSink:
         self.good = 0
 
     def publish(self, values: Mapping[str, PointValue]) -> None:
-        self.good += sum(1 for v in values.values() if v.is_good)
+        good = Quality.GOOD
+        self.good += sum(1 for v in values.values() if v.quality is good)
         self.table.update(values)
 
     def link_state(self, state: LinkState) -> None:

@@ -11,6 +11,8 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+import numpy as np
+
 from app.config.schema import Limits
 from app.points import PointValue, Quality
 from drivers.modbus.address import ModbusAddress
@@ -42,6 +44,32 @@ class _Run:
     points: tuple[tuple[str, float, float, Limits | None], ...]  # id, scale, offset, limits
 
 
+@dataclass(frozen=True)
+class _RunArrays:
+    """A run's per-point constants as arrays, so a poll scales and checks them at once."""
+
+    ids: tuple[str, ...]
+    scale: np.ndarray
+    offset: np.ndarray
+    low: np.ndarray  # -inf where a point has no lower limit
+    high: np.ndarray
+
+    @classmethod
+    def of(cls, run: _Run) -> _RunArrays:
+        def bound(lim: Limits | None, attr: str, default: float) -> float:
+            value = getattr(lim, attr) if lim is not None else None
+            return default if value is None else float(value)
+
+        pts = run.points
+        return cls(
+            ids=tuple(p[0] for p in pts),
+            scale=np.array([p[1] for p in pts]),
+            offset=np.array([p[2] for p in pts]),
+            low=np.array([bound(p[3], "min", -math.inf) for p in pts]),
+            high=np.array([bound(p[3], "max", math.inf) for p in pts]),
+        )
+
+
 def _runs(block: Block, limits: Mapping[str, Limits | None]) -> tuple[list[_Run], list]:
     runs: list[_Run] = []
     singles = []
@@ -71,25 +99,33 @@ class BlockDecoder:
         self.block = block
         self._limits = limits
         self._runs, self._singles = _runs(block, limits)
+        self._arrays = [_RunArrays.of(run) for run in self._runs]
 
     def decode(self, data: Sequence[int] | Sequence[bool], ts: float) -> dict[str, PointValue]:
         """Values of every point; ``data`` holds the registers (or bits) read from the start;
         ``ts`` is when the response arrived (UTC epoch seconds)."""
         values: dict[str, PointValue] = {}
         n = len(data)
-        for run in self._runs:
+        for run, arrays in zip(self._runs, self._arrays, strict=True):
             end = run.offset + run.width * len(run.points)
             if end > n:
                 # the device answered with fewer registers than asked: nothing usable
-                for pid, *_ in run.points:
+                for pid in arrays.ids:
                     values[pid] = PointValue(None, ts, Quality.BAD_INVALID)
                 continue
-            regs = [int(r) for r in data[run.offset : end]]
-            raws = decode_raw_run(run.data_type, run.word_order, run.byte_order, regs)
-            for (pid, scale, offset, lim), raw in zip(run.points, raws, strict=True):
-                value = float(raw) * scale + offset
-                quality = judge(value, lim)
-                values[pid] = PointValue(value if math.isfinite(value) else None, ts, quality)
+            raws = decode_raw_run(
+                run.data_type, run.word_order, run.byte_order, data[run.offset : end]
+            )
+            scaled = raws.astype(np.float64) * arrays.scale + arrays.offset
+            finite = np.isfinite(scaled)
+            good = finite & (scaled >= arrays.low) & (scaled <= arrays.high)
+            for pid, value, ok, fin in zip(
+                arrays.ids, scaled.tolist(), good.tolist(), finite.tolist(), strict=True
+            ):
+                if ok:
+                    values[pid] = PointValue(value, ts, Quality.GOOD)
+                else:
+                    values[pid] = PointValue(value if fin else None, ts, Quality.BAD_INVALID)
         if self._singles:
             values.update(decode_points(self._singles, self.block.start, data, ts, self._limits))
         return values

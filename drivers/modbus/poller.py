@@ -149,11 +149,16 @@ class DevicePoller:
 
     def _publish(self, values: dict[str, PointValue]) -> None:
         changed: dict[str, PointValue] = {}
+        last_values = self._last
+        good = Quality.GOOD
         for pid, value in values.items():
-            last = self._last.get(pid)
-            if value.is_good or last is None or last.quality is not value.quality:
-                changed[pid] = value
-            self._last[pid] = value
+            quality = value.quality
+            if quality is not good:
+                last = last_values.get(pid)
+                if last is not None and last.quality is quality:
+                    continue  # a bad value is published when its quality changes, not per poll
+            changed[pid] = value
+        last_values.update(values)
         if changed:
             self._sink.publish(changed)
 
