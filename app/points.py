@@ -8,8 +8,8 @@ enum so that it travels and is stored without loss (architecture rule 2).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from enum import IntEnum
+from typing import NamedTuple
 
 
 class Quality(IntEnum):
@@ -69,9 +69,12 @@ class Quality(IntEnum):
 Scalar = float | int | bool
 
 
-@dataclass(frozen=True, slots=True)
-class PointValue:
-    """A sample of one point. ``value`` is None only when nothing usable was received."""
+class PointValue(NamedTuple):
+    """A sample of one point. ``value`` is None only when nothing usable was received.
+
+    A NamedTuple rather than a frozen dataclass: millions are made per hour on the
+    acquisition path, and a tuple is built in about half the time.
+    """
 
     value: Scalar | None
     ts: float

@@ -111,3 +111,49 @@ def test_sigterm_shuts_the_headless_station_down_cleanly(tmp_path):
     assert proc.returncode == 0, rest
     with sqlite3.connect(tmp_path / "history.sqlite") as conn:
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+@pytest.mark.skipif(os.name != "posix", reason="SIGTERM semantics")
+def test_simulate_serves_the_plant_to_a_station_run_from_its_own_config(tmp_path):
+    sim = subprocess.Popen(
+        [sys.executable, str(ROOT / "main.py"), "simulate", "--modbus-port", "0"],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        assert sim.stdout is not None
+        port = None
+        for line in sim.stdout:
+            if "listening on 127.0.0.1:" in line:
+                port = int(line.rsplit(":", 1)[1])
+                break
+        assert port, "the simulator never said where it listens"
+        data = yaml.safe_load((ROOT / "resources/stations/demo.yaml").read_text(encoding="utf-8"))
+        data["connections"][0]["params"]["port"] = port
+        station = tmp_path / "my_station.yaml"
+        station.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+        run = _main(
+            "--config", str(station), "--headless", "--duration", "4", "--data", str(tmp_path)
+        )
+        assert run.returncode == 0, run.stderr[-2000:]
+        result = _main(
+            "history",
+            "--data",
+            str(tmp_path),
+            "--point",
+            "meter_grid.e_import",
+            "--last",
+            "5m",
+            "--csv",
+        )
+        assert result.returncode == 0, result.stderr
+        rows = list(csv.reader(io.StringIO(result.stdout)))[1:]
+        assert len(rows) >= 2 and all(r[2] == "good" for r in rows)
+        sim.send_signal(signal.SIGTERM)
+        assert sim.wait(timeout=15) == 0
+    finally:
+        if sim.poll() is None:
+            sim.kill()
+            sim.wait()
