@@ -112,6 +112,9 @@ class StationSession:
         self.station = load_station(config)  # raises ConfigError before anything runs
         self.simulator = None
         self.runtime = None
+        if demo:
+            # pvlib and pandas take seconds to import: do it before the GUI loop runs
+            import simulator  # noqa: F401
 
     async def start(self) -> None:
         from app.config.loader import load_station

@@ -9,6 +9,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -157,3 +158,36 @@ def test_simulate_serves_the_plant_to_a_station_run_from_its_own_config(tmp_path
         if sim.poll() is None:
             sim.kill()
             sim.wait()
+
+
+@pytest.mark.skipif(os.name != "posix", reason="SIGKILL semantics")
+def test_kill_9_of_the_running_station_leaves_an_intact_history(tmp_path):
+    proc = subprocess.Popen(
+        [sys.executable, str(ROOT / "main.py"), "--demo", "--headless", "--data", str(tmp_path)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            if "station running" in line:
+                break
+        db = tmp_path / "history.sqlite"
+        # wait until a few seconds of samples are committed, then kill without warning
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            with sqlite3.connect(db) as conn:
+                n = conn.execute("SELECT count(DISTINCT ts) FROM samples").fetchone()[0]
+            if n >= 3:
+                break
+            time.sleep(0.2)  # another process's commits raise no event here: poll the file
+        proc.kill()
+        proc.wait(timeout=10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert conn.execute("SELECT count(*) FROM samples").fetchone()[0] > 0

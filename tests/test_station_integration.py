@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 
 from app.points import Quality
@@ -59,7 +60,8 @@ async def test_site_values_arrive_and_balance_live_and_in_history(tmp_path):
     assert checked >= 3
 
 
-async def test_simulator_stop_marks_points_comm_lost_then_recovers(tmp_path):
+async def test_simulator_stop_marks_points_comm_lost_then_recovers(tmp_path, caplog):
+    caplog.set_level(logging.INFO)
     async with demo_station(tmp_path) as (runtime, sim):
         ids = _device_points(runtime, "pcs1") + _device_points(runtime, "meter_grid")
         await wait_until(runtime, lambda: _all_good(runtime, ids), timeout=10)
@@ -78,6 +80,8 @@ async def test_simulator_stop_marks_points_comm_lost_then_recovers(tmp_path):
         now = time.time()
         stored = await runtime.query_history("pcs1.p", now - 60, now + 1, resolution="raw")
         assert Quality.BAD_COMM_LOST in set(stored.quality.tolist())
+        warnings = [r for r in caplog.records if r.levelno >= logging.WARNING]
+        assert len(warnings) == 1, [r.getMessage() for r in warnings]  # one line per outage
 
         await sim.start(host="127.0.0.1", port=port)
         await wait_until(runtime, lambda: _all_good(runtime, ids), timeout=15)
