@@ -29,6 +29,23 @@ def _main(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
     )
 
 
+def _start_headless_demo(data: Path) -> subprocess.Popen[str]:
+    """The headless demo in a subprocess, returned once it reports running."""
+    proc = subprocess.Popen(
+        [sys.executable, str(ROOT / "main.py"), "--demo", "--headless", "--data", str(data)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        if "station running" in line:
+            return proc
+    proc.kill()
+    pytest.fail("the station never reported running")
+
+
 def test_check_config_accepts_the_demo_station_and_a_template():
     result = _main("check-config", "resources/stations/demo.yaml")
     assert result.returncode == 0, result.stderr
@@ -90,20 +107,8 @@ def test_history_reports_an_unknown_point_with_exit_2(tmp_path):
 
 @pytest.mark.skipif(os.name != "posix", reason="SIGTERM semantics")
 def test_sigterm_shuts_the_headless_station_down_cleanly(tmp_path):
-    proc = subprocess.Popen(
-        [sys.executable, str(ROOT / "main.py"), "--demo", "--headless", "--data", str(tmp_path)],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    proc = _start_headless_demo(tmp_path)
     try:
-        assert proc.stdout is not None
-        for line in proc.stdout:  # wait for the station to report it is running
-            if "station running" in line:
-                break
-        else:
-            pytest.fail("the station never reported running")
         proc.send_signal(signal.SIGTERM)
         rest = proc.communicate(timeout=30)[0]
     finally:
@@ -162,18 +167,8 @@ def test_simulate_serves_the_plant_to_a_station_run_from_its_own_config(tmp_path
 
 @pytest.mark.skipif(os.name != "posix", reason="SIGKILL semantics")
 def test_kill_9_of_the_running_station_leaves_an_intact_history(tmp_path):
-    proc = subprocess.Popen(
-        [sys.executable, str(ROOT / "main.py"), "--demo", "--headless", "--data", str(tmp_path)],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    proc = _start_headless_demo(tmp_path)
     try:
-        assert proc.stdout is not None
-        for line in proc.stdout:
-            if "station running" in line:
-                break
         db = tmp_path / "history.sqlite"
         # wait until a few seconds of samples are committed, then kill without warning
         deadline = time.monotonic() + 30
