@@ -105,6 +105,7 @@ class ModbusLink:
 
     async def _connect(self) -> str | None:
         """None once connected, else why not."""
+        self.traffic.connect_attempts += 1
         try:
             if self._client is None:
                 self._client = make_client(

@@ -14,6 +14,7 @@ class TrafficCounters:
     errors: int = 0  # every failed request, whatever the cause
     bytes_sent: int = 0
     bytes_received: int = 0
+    connect_attempts: int = 0  # successful or not: an outage's retries show here
     connects: int = 0
     disconnects: int = 0
     last_rtt_ms: float | None = None
