@@ -14,7 +14,7 @@ from pathlib import Path
 
 from app.paths import DEMO_STATION, default_data_dir
 
-SUBCOMMANDS = ("run", "history", "simulate", "check-config")
+SUBCOMMANDS = ("run", "history", "audit", "simulate", "check-config")
 
 
 def _run_options(p: argparse.ArgumentParser) -> None:
@@ -44,6 +44,7 @@ def _run_options(p: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from app.audit.cli import add_audit_parser
     from app.history.cli import add_history_parser
     from simulator.cli import add_simulate_parser
 
@@ -54,6 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command")
     _run_options(sub.add_parser("run", help="run the console (the default command)"))
     add_history_parser(sub)
+    add_audit_parser(sub)
     add_simulate_parser(sub)
     check = sub.add_parser("check-config", help="validate a station file or a device template")
     check.add_argument("file", type=Path)
@@ -82,6 +84,10 @@ def main(argv: list[str] | None = None) -> int:
         from app.history.cli import run_history
 
         return run_history(args)
+    if args.command == "audit":
+        from app.audit.cli import run_audit
+
+        return run_audit(args)
     if args.command == "simulate":
         from simulator.cli import run_simulate
 

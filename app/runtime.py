@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from app.audit import AuditLog, audit_path
+from app.dispatcher import CommandResult, Dispatcher
 from app.drivers_api import Driver, DriverRegistry, LinkState
 from app.events import LINK, LOG, POINTS, EventBus
 from app.history import HistoryReader, HistoryWriter, QueryResult, history_path
@@ -69,6 +71,8 @@ class Runtime:
         self._read_executor = ThreadPoolExecutor(1, thread_name_prefix="history-read")
         self._lag = LoopLagMonitor()
         self._started = False
+        self.audit: AuditLog | None = None
+        self.dispatcher: Dispatcher | None = None
 
     @property
     def history_path(self) -> Path:
@@ -92,6 +96,10 @@ class Runtime:
         )
         self._reader = await loop.run_in_executor(
             self._read_executor, HistoryReader, self.history_path
+        )
+        self.audit = await loop.run_in_executor(None, AuditLog, audit_path(self.data_dir))
+        self.dispatcher = Dispatcher(
+            self.station, self.points, self.bus, self._drivers.get, self.audit, self._clock
         )
         await self._seed_energy()
         self.points.add_deriver(self._energy.on_batch)
@@ -136,7 +144,14 @@ class Runtime:
             await loop.run_in_executor(None, self._history.close)
         if self._reader is not None:
             await loop.run_in_executor(self._read_executor, self._reader.close)
+        if self.audit is not None:
+            await loop.run_in_executor(None, self.audit.close)
         self._read_executor.shutdown(wait=True)
+
+    async def write(self, point_id: str, value: float, actor: str, reason: str) -> CommandResult:
+        """Write a setpoint or command through the dispatcher (read back, audited)."""
+        assert self.dispatcher is not None, "runtime not started"
+        return await self.dispatcher.write(point_id, value, actor, reason)
 
     async def query_history(
         self, point_id: str, start: float, end: float, resolution: str = "auto"

@@ -105,6 +105,14 @@ class ModbusDriver:
             raise ModbusWriteError(point_id, exc.failure.detail) from exc
         poller.wake()
 
+    def resolution(self, point_id: str) -> float:
+        """The smallest step the point's register can carry (its scale for integer types)."""
+        spec = self._points.get(point_id)
+        address = spec.address if spec is not None else None
+        if not isinstance(address, ModbusAddress) or address.type.startswith("float"):
+            return 0.0
+        return abs(address.scale)
+
     def _connection_lost(self, detail: str) -> None:
         ts = time.time()
         for poller in self._pollers.values():
