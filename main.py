@@ -39,6 +39,9 @@ def _run_options(p: argparse.ArgumentParser) -> None:
         metavar="TIME",
         help="demo: the simulator's clock starts at TIME ('HH:MM' today, or ISO 8601)",
     )
+    from simulator.cli import add_scenario_argument
+
+    add_scenario_argument(p)
     p.add_argument("--screenshot", type=Path, metavar="PNG", help=argparse.SUPPRESS)
     p.add_argument("--screenshot-after", type=float, default=8.0, help=argparse.SUPPRESS)
 
@@ -108,19 +111,27 @@ class StationSession:
 
     DEMO_CONNECTION = "sim"
 
-    def __init__(self, config: Path, data_dir: Path, demo: bool, sim_start: str | None) -> None:
+    def __init__(
+        self,
+        config: Path,
+        data_dir: Path,
+        demo: bool,
+        sim_start: str | None,
+        scenario: str = "none",
+    ) -> None:
         from app.config.loader import load_station
 
         self.config = config
         self.data_dir = data_dir
         self.demo = demo
         self.sim_start = sim_start
+        self.scenario = scenario
         self.station = load_station(config)  # raises ConfigError before anything runs
         self.simulator = None
         self.runtime = None
         if demo:
             # pvlib and pandas take seconds to import: do it before the GUI loop runs
-            import simulator  # noqa: F401
+            import simulator.simulator  # noqa: F401
 
     async def start(self) -> None:
         from app.config.loader import load_station
@@ -160,11 +171,18 @@ def run_station(args: argparse.Namespace) -> int:
     if not args.demo and args.config is None:
         print("error: give --demo or --config FILE (see --help)", file=sys.stderr)
         return 2
+    if args.scenario != "none" and not args.demo:
+        print("error: --scenario plays on the demo's simulator: add --demo", file=sys.stderr)
+        return 2
     data_dir = args.data or default_data_dir()
 
     def make_session() -> StationSession:
         return StationSession(
-            DEMO_STATION if args.demo else args.config, data_dir, args.demo, args.sim_start
+            DEMO_STATION if args.demo else args.config,
+            data_dir,
+            args.demo,
+            args.sim_start,
+            args.scenario,
         )
 
     try:

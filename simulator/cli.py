@@ -8,12 +8,14 @@ import contextlib
 import signal
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from app.config.errors import ConfigError
 from app.paths import DEMO_STATION
-from simulator.config import SimulatorConfig
-from simulator.simulator import Simulator
+from simulator.scenarios import SCENARIOS
+
+if TYPE_CHECKING:
+    from simulator.simulator import Simulator
 
 
 def add_simulate_arguments(p: argparse.ArgumentParser) -> None:
@@ -45,6 +47,16 @@ def add_simulate_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--duration", type=float, metavar="S", help="stop after S seconds (default: run)"
     )
+    add_scenario_argument(p)
+
+
+def add_scenario_argument(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--scenario",
+        choices=sorted(SCENARIOS),
+        default="none",
+        help="play a test scenario on the plant (docs/simulator.md)",
+    )
 
 
 def add_simulate_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -69,6 +81,9 @@ def unit_table(sim: Simulator) -> str:
 
 async def run_simulate(args: argparse.Namespace) -> int:
     """Serve until SIGINT/SIGTERM (or ``--duration``); 2 on bad input, 1 if it cannot listen."""
+    from simulator.config import SimulatorConfig
+    from simulator.simulator import Simulator
+
     try:
         config = SimulatorConfig.from_station_file(
             args.config or DEMO_STATION,
@@ -76,6 +91,7 @@ async def run_simulate(args: argparse.Namespace) -> int:
             seed=args.seed,
             cloudiness=args.cloudiness,
             pcs_mode=args.pcs_mode,
+            scenario=args.scenario,
         )
         sim = Simulator(config)
     except ConfigError as exc:

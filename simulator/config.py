@@ -66,6 +66,7 @@ class SimulatorConfig:
     plant: PlantParams = field(default_factory=PlantParams)
     # a snapshot is served for this long, so one poll of all devices sees one instant
     snapshot_max_age_s: float = 0.5
+    scenario: str = "none"  # simulator/scenarios.py
 
     @classmethod
     def default(cls, **overrides: Any) -> SimulatorConfig:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 
+import simulator.scenarios as scenarios_module
 from app.battery import BatteryParams
 from app.config.loader import find_template, load_template
 from app.config.schema import Template
@@ -143,6 +144,9 @@ breaker answers exception 03. Opening `brk_grid` blacks out the site (load, PV a
 """
 
 
+# the scenarios module's own description, minus its first line
+_SCENARIOS_DOC = (scenarios_module.__doc__ or "").split("\n", 2)[2].strip()
+
 _WIRE = f"""
 ## On the wire
 
@@ -166,6 +170,10 @@ client times out); `"exception"` answers exception 04 (server device failure); `
 serves NaN in float registers and the top of the type's range in integer ones (outside
 every measurement's limits; status words all ones). `await sim.stop()` closes all
 connections (comm loss); `await sim.start(port=same)` brings the plant back with its state.
+
+## Scenarios (`--scenario NAME` on `main.py --demo` and on `simulate`)
+
+{_SCENARIOS_DOC}
 
 ## Python API
 

@@ -63,6 +63,15 @@ class DeviceEndpoint:
         snapshot = self.plant.refresh(self.max_age_s)
         return {**snapshot.readings[role], **self.plant.settings(role)}
 
+    def current_fault(self) -> Fault | None:
+        """The injected fault, else the scenario's (e.g. comm_fault's silent window)."""
+        if self.fault is not None:
+            return self.fault
+        plant = self.plant
+        if plant.scenario.silent(self.device.id, plant.clock.now() - plant.t0):
+            return "silent"
+        return None
+
     async def action(
         self,
         function_code: int,
@@ -72,19 +81,18 @@ class DeviceEndpoint:
         registers: list[int],
         set_values: list[int] | list[bool] | None,
     ) -> ExcCodes | None:
-        if self.fault == "silent":
+        fault = self.current_fault()
+        if fault == "silent":
             # with ignore_missing_devices the server then sends nothing: the client times out
             raise NoSuchIdException(f"unit {self.device.unit_id} is silent (fault injection)")
-        if self.fault == "exception":
+        if fault == "exception":
             return ExcCodes.DEVICE_FAILURE
         table = TABLE_OF_FC.get(function_code)
         if table is None:
             return None
         if set_values is not None and table == "holding":
             return self._write(registers, start_address, address, [int(v) for v in set_values])
-        self.image.fill(
-            table, registers, start_address, self.values(), garbage=self.fault == "garbage"
-        )
+        self.image.fill(table, registers, start_address, self.values(), garbage=fault == "garbage")
         return None
 
     def _write(

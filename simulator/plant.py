@@ -29,6 +29,7 @@ from simulator.grid import DEAD_BUS, Bus, GridSource, Meter
 from simulator.load import Load, LoadParams
 from simulator.pcs import MODE_LOCAL, Pcs, PcsParams
 from simulator.pv import PvInverter, PvInverterParams
+from simulator.scenarios import SCENARIOS, Scenario
 from simulator.site import Site
 from simulator.solar import ArrayGeometry, ClearSky
 from simulator.transformer import Transformer, TransformerParams
@@ -116,11 +117,14 @@ class Plant:
         seed: int = 1,
         cloudiness: float = 0.3,
         pcs_mode: int = MODE_LOCAL,
+        scenario: Scenario = SCENARIOS["none"],
     ) -> None:
         self.clock = clock
+        self.scenario = scenario
         self.params = prm = params or PlantParams()
         self.site = site or Site()
         self.t = clock.now()
+        self.t0 = self.t  # scenarios count from here
         self.sky = ClearSky(self.site, prm.geometry)
         self.weather = Weather(seed, cloudiness, prm.climate)
         self.grid_source = GridSource(seed)
@@ -232,8 +236,11 @@ class Plant:
             inv.step(dt, poa_clear * inv_kt, t_amb, wind, pv_ok, local.date())
         pv_kw = sum(inv.p_kw for inv in self.pv)
         load_kw = self.load.step(t, hour, local.weekday(), t_amb, ghi_clear * kt, grid_ok)
+        if grid_ok:
+            load_kw = self.load.p_kw = self.scenario.load(t - self.t0, load_kw)
         room_c = prm.battery_room_c + prm.battery_room_coupling * (t_amb - prm.battery_room_c)
         bess_kw = self.pcs.step(t, dt, self.battery, room_c, bess_ok, load_kw - pv_kw, hour)
+        self.battery.temp_c += self.scenario.heating(t - self.t0) * dt
 
         grid_kw = load_kw - pv_kw - bess_kw  # Kirchhoff on the LV bus; PV and PCS at pf 1
         grid_kvar = self.load.q_kvar

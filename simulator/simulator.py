@@ -20,15 +20,16 @@ from simulator.endpoint import FAULTS, DeviceEndpoint, Fault
 from simulator.modbus_server import ModbusHost
 from simulator.pcs import MODE_LOCAL, MODE_REMOTE
 from simulator.plant import Plant
+from simulator.scenarios import scenario
 
 
 class Simulator:
     def __init__(self, config: SimulatorConfig | None = None, clock: Clock | None = None) -> None:
         self.config = config = config or SimulatorConfig.default()
+        self.scenario = play = scenario(config.scenario)
         if clock is None:
-            start = (
-                parse_sim_start(config.sim_start, config.site.zone) if config.sim_start else None
-            )
+            sim_start = config.sim_start or play.default_start
+            start = parse_sim_start(sim_start, config.site.zone) if sim_start else None
             clock = SimClock(start)
         self.clock = clock
         self.plant = Plant(
@@ -36,8 +37,9 @@ class Simulator:
             config.plant,
             config.site,
             seed=config.seed,
-            cloudiness=config.cloudiness,
+            cloudiness=config.cloudiness if play.cloudiness is None else play.cloudiness,
             pcs_mode=MODE_LOCAL if config.pcs_mode == "local" else MODE_REMOTE,
+            scenario=play,
         )
         self._endpoints = {
             d.id: DeviceEndpoint(d, self.plant, config.snapshot_max_age_s) for d in config.devices
