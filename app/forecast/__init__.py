@@ -1,0 +1,11 @@
+"""Default forecasts for the optimiser: plain arrays in, a :class:`Forecast` out.
+
+Load: same-weekday profile (``same_weekday_load``). PV: clear-sky x recent ratio
+(``clear_sky_ratio_pv``). See docs/optimizer.md, section "Forecasts".
+"""
+
+from app.forecast.load import same_weekday_load
+from app.forecast.pv import clear_sky_kw, clear_sky_ratio_pv, recent_ratio
+from app.forecast.types import Forecast
+
+__all__ = ["Forecast", "clear_sky_kw", "clear_sky_ratio_pv", "recent_ratio", "same_weekday_load"]
