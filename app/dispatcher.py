@@ -63,12 +63,22 @@ class Dispatcher:
         return 2 * (device.poll_ms / 1000 if device else 1.0) + 1.0
 
     async def write(
-        self, point_id: str, value: float, actor: str, reason: str, audit: bool = True
+        self,
+        point_id: str,
+        value: float,
+        actor: str,
+        reason: str,
+        audit: bool = True,
+        confirm: bool = True,
     ) -> CommandResult:
-        """Write ``value`` and confirm it by read-back; never raises for a field failure."""
+        """Write ``value`` and confirm it by read-back; never raises for a field failure.
+
+        ``confirm=False`` sends once without waiting for the read-back (the heartbeat,
+        which the device itself supervises).
+        """
         started = self._clock()
         before = self._points.get(point_id)
-        result = await self._write(point_id, float(value), started)
+        result = await self._write(point_id, float(value), started, confirm)
         if not result.ok:
             log.warning("command %s = %s by %s failed: %s", point_id, value, actor, result.result)
         self._bus.publish(COMMAND, result)
@@ -89,7 +99,9 @@ class Dispatcher:
                 log.exception("audit record of %s could not be written", point_id)
         return result
 
-    async def _write(self, point_id: str, value: float, started: float) -> CommandResult:
+    async def _write(
+        self, point_id: str, value: float, started: float, confirm: bool = True
+    ) -> CommandResult:
         def done(
             ok: bool, text: str, read: float | None = None, attempts: int = 0
         ) -> CommandResult:
@@ -111,6 +123,12 @@ class Dispatcher:
             return done(False, "failed: the point's connection is not running")
 
         last_error = ""
+        if not confirm:
+            try:
+                await driver.write(point_id, value)
+            except Exception as exc:
+                return done(False, f"failed: {exc}", None, 1)
+            return done(True, "sent", None, 1)
         for attempt in range(1, self._retries + 2):
             written_at = self._clock()
             try:

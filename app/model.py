@@ -62,6 +62,7 @@ class Station:
     calculated: tuple[PointSpec, ...]
     history: HistoryConfig
     points: dict[str, PointSpec] = field(default_factory=dict)
+    control: Any = None  # app.control.config.ControlConfig when the station has a control section
 
     def devices_on(self, connection_id: str) -> list[Device]:
         return [d for d in self.devices.values() if d.connection_id == connection_id]

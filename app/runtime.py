@@ -18,6 +18,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from app.audit import AuditLog, audit_path
+from app.control.snapshot import SiteRoles
+from app.control_loop import ControlLoop
 from app.dispatcher import CommandResult, Dispatcher
 from app.drivers_api import Driver, DriverRegistry, LinkState
 from app.events import LINK, LOG, POINTS, EventBus
@@ -73,6 +75,7 @@ class Runtime:
         self._started = False
         self.audit: AuditLog | None = None
         self.dispatcher: Dispatcher | None = None
+        self.control: ControlLoop | None = None
 
     @property
     def history_path(self) -> Path:
@@ -81,6 +84,10 @@ class Runtime:
     @property
     def stats(self) -> dict[str, float]:
         out = {"loop_lag_ms": self._lag.last_ms, "loop_lag_max_ms": self._lag.max_ms}
+        if self.control is not None:
+            cycle = self.control.stats
+            out["cycle_lateness_ms"] = cycle.lateness_ms
+            out.update({f"cycle_{k}_ms": v for k, v in cycle.durations_ms.items()})
         if self._history is not None:
             out.update(self._history.stats())
         return out
@@ -119,6 +126,16 @@ class Runtime:
             except Exception as exc:  # one connection's failure never stops the others
                 log.exception("connection %s failed to start", conn_id)
                 self.bus.publish(LOG, f"connection {conn_id} failed to start: {exc}")
+        if self.station.control is not None:
+            self.control = ControlLoop(
+                self.station.control,
+                SiteRoles.from_station(self.station),
+                self.points,
+                self.bus,
+                self.dispatcher,
+                self._clock,
+            )
+            self.control.start()
 
     async def _seed_energy(self) -> None:
         """Replay today's history into the energy integrators so a restart keeps the day."""
@@ -132,6 +149,8 @@ class Runtime:
         if not self._started:
             return
         self._started = False
+        if self.control is not None:
+            await self.control.stop()  # stop commanding before the links close
         await self._lag.stop()
         for conn_id, driver in self._drivers.items():
             try:

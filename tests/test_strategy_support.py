@@ -29,7 +29,6 @@ DEFAULTS: dict[str, float] = {
     "grid": 300.0,
     "bess": 0.0,
     "pv": 200.0,
-    "load": 500.0,
     "soc": 60.0,
     "charge_max": 500.0,
     "discharge_max": 500.0,
@@ -54,8 +53,12 @@ def snap(
     roles: SiteRoles = ROLES,
     **values: float,
 ) -> Snapshot:
-    """A snapshot of good, fresh inputs (DEFAULTS overridden by ``values``)."""
+    """A snapshot of good, fresh inputs (DEFAULTS overridden by ``values``).
+
+    The load follows from the balance (load = pv + grid + bess) unless given, as on the plant.
+    """
     merged = {**DEFAULTS, **values}
+    merged.setdefault("load", merged["pv"] + merged["grid"] + merged["bess"])
     out: dict[str, PointValue] = {}
     for alias, v in merged.items():
         if alias in missing:

@@ -6,6 +6,7 @@ lines each name the file, the field path and the bad value. Nothing is started o
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -267,7 +268,7 @@ def load_station(
 
     if issues:
         raise ConfigError(issues)
-    return Station(
+    station = Station(
         info=sf.station,
         source=path,
         connections=connections,
@@ -276,3 +277,33 @@ def load_station(
         history=sf.history,
         points=all_points,
     )
+    if sf.control is not None:
+        station = dataclasses.replace(station, control=_control(path, sf.control, station))
+    return station
+
+
+def _control(path: Path, data: dict[str, Any], station: Station) -> Any:
+    """The station's control section, validated with the strategies found by entry point."""
+    from app.control.config import build_control_config  # app.control reads YAML through here
+    from app.control.registry import StrategyRegistry
+    from app.control.snapshot import SiteRoles
+    from app.control.strategy import StrategyContext
+
+    context = StrategyContext(SiteRoles.from_station(station), station.info.timezone)
+    try:
+        config = build_control_config(data, path, StrategyRegistry.from_entry_points(), context)
+    except ConfigError as exc:  # the section sits under `control:` in the station file
+        raise ConfigError(
+            [dataclasses.replace(i, field=f"control.{i.field}".rstrip(".")) for i in exc.issues]
+        ) from None
+    issues = []
+    named = [("heartbeat", pid) for pid in config.heartbeat]
+    named += [("takeover", pid) for pid, _ in config.takeover]
+    for field, pid in named:
+        spec = station.points.get(pid)
+        if spec is None or not spec.writable:
+            why = "unknown point" if spec is None else f"not writable (kind {spec.kind})"
+            issues.append(ConfigIssue(str(path), f"control.{field}", pid, why))
+    if issues:
+        raise ConfigError(issues)
+    return config

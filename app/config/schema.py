@@ -163,3 +163,5 @@ class StationFile(Strict):
     devices: list[DeviceConfig] = Field(default_factory=list)
     calculated: list[CalculatedPoint] = Field(default_factory=list)
     history: HistoryConfig = Field(default_factory=HistoryConfig)
+    # the control cycle and its strategies (app/control/config.py validates it)
+    control: dict[str, Any] | None = None

@@ -44,6 +44,11 @@ class ControlFile(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     mode: ControlMode = ControlMode.AUTO
+    cycle_ms: int = Field(default=1000, ge=200, le=60_000)
+    # written every cycle with a changing value: the PCS reverts to 0 kW when it stops
+    heartbeat: list[str] = Field(default_factory=list)
+    # written when control starts and whenever the device reads otherwise (remote enable)
+    takeover: dict[str, float] = Field(default_factory=dict)
     protection: ProtectionParams = Field(default_factory=ProtectionParams)
     strategies: list[StrategyEntry] = Field(default_factory=list)
 
@@ -54,6 +59,9 @@ class ControlConfig:
     protection: ProtectionParams
     strategies: tuple[Strategy, ...]
     source: str
+    cycle_s: float = 1.0
+    heartbeat: tuple[str, ...] = ()
+    takeover: tuple[tuple[str, float], ...] = ()
 
 
 def build_control_config(
@@ -102,7 +110,15 @@ def build_control_config(
         built.append(strategy)
     if issues:
         raise ConfigError(issues)
-    return ControlConfig(cf.mode, cf.protection, tuple(built), file)
+    return ControlConfig(
+        cf.mode,
+        cf.protection,
+        tuple(built),
+        file,
+        cycle_s=cf.cycle_ms / 1000,
+        heartbeat=tuple(cf.heartbeat),
+        takeover=tuple(cf.takeover.items()),
+    )
 
 
 def load_control_config(

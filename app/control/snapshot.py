@@ -147,8 +147,17 @@ class Snapshot:
         return self.value(self.roles.cell_t_max)
 
     def base_import(self) -> float | None:
-        """Grid import the site would have with the battery idle: grid_p + bess_p."""
+        """Grid import the site would have with the battery idle.
+
+        load_p - pv_p where both are usable: neither moves when the PCS does, so a PCS read
+        fresher than the grid meter (its device is re-polled after each write) cannot make
+        the controller chase its own step. Else grid_p + bess_p (equal by the balance).
+        None unless grid_p and bess_p are usable.
+        """
         grid, bess = self.grid_p(), self.bess_p()
         if grid is None or bess is None:
-            return None
+            return None  # the site's own measurements are needed: the strategy falls back
+        load, pv = self.value(self.roles.load_p), self.value(self.roles.pv_p)
+        if load is not None and pv is not None:
+            return load - pv
         return grid + bess

@@ -1,0 +1,85 @@
+"""The control loop closed around the simulator: demand limit, export limit, watchdog."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from app.control_loop import CYCLE
+from app.events import POINTS
+from tests.control_support import CONTROL, controlled_station
+
+pytestmark = pytest.mark.timeout(120)
+
+
+async def _grid_samples(runtime, seconds: float, after: float | None = None) -> list[float]:
+    """Every good site.grid_p sample for ``seconds`` of station time (event-driven)."""
+    samples: list[tuple[float, float]] = []
+    done = asyncio.Event()
+    start = after
+
+    def on_points(batch):
+        nonlocal start
+        pv = batch.get("site.grid_p")
+        if pv is None or not pv.is_good:
+            return
+        start = pv.ts if start is None else start
+        if pv.ts >= start:
+            samples.append((pv.ts, pv.value))
+        if pv.ts - start >= seconds:
+            done.set()
+
+    unsubscribe = runtime.bus.subscribe(POINTS, on_points)
+    try:
+        await asyncio.wait_for(done.wait(), seconds + 20)
+    finally:
+        unsubscribe()
+    return [v for _, v in samples]
+
+
+async def _until_elapsed(sim, seconds: float) -> None:
+    """Wait (on the simulator's own clock) until the scenario has run ``seconds``."""
+    while sim.plant.clock.now() - sim.plant.t0 < seconds:
+        await asyncio.sleep(0.1)
+
+
+async def test_demand_limit_holds_through_a_load_spike(tmp_path):
+    async with controlled_station(tmp_path, "load_spike", sim_start="18:30") as (runtime, sim):
+        cycles = []
+        runtime.bus.subscribe(CYCLE, lambda stats: cycles.append(stats.count))
+        await _until_elapsed(sim, 10.0)  # the spike starts now: load ~900 kW, limit 600 kW
+        # the PCS ramps at 100 kW/s: allow it the ramp time of the ~300 kW step, then hold
+        await _until_elapsed(sim, 15.0)
+        grid = await _grid_samples(runtime, 10.0)
+        assert sim.plant.snapshot.load_p > 850
+        assert grid and max(grid) <= 600 * 1.02, grid
+        assert runtime.stats["cycle_lateness_ms"] < 500
+        assert cycles and cycles[-1] >= 20  # 500 ms cycles have been running
+        actors = {e.actor for e in runtime.audit.entries()}
+    assert "strategy:demand_control" in actors
+    assert "system" in actors  # the takeover (remote enable) is audited too
+
+
+async def test_export_limit_holds_with_pv_well_above_load(tmp_path):
+    async with controlled_station(tmp_path, "pv_surplus", sim_start="12:00") as (runtime, sim):
+        await _until_elapsed(sim, 20.0)
+        grid = await _grid_samples(runtime, 10.0)
+        snap = sim.plant.snapshot
+        assert snap.pv_p + 1 > 0 and snap.load_p < 400
+        assert min(grid) >= -(CONTROL["strategies"][1]["params"]["limit_kw"] + 10.0), grid
+
+
+async def test_the_pcs_goes_safe_by_itself_when_the_console_stops(tmp_path):
+    async with controlled_station(tmp_path, "load_spike", sim_start="18:30") as (runtime, sim):
+        await _until_elapsed(sim, 18.0)
+        assert sim.plant.snapshot.bess_p > 200  # discharging under control
+        short = await runtime.write("pcs1.watchdog_timeout", 3, "commissioning", "short watchdog")
+        assert short.ok, short
+        # the console stops without a word to the plant (its heartbeat just ends) ...
+        await runtime.stop()
+        stopped_at = sim.plant.clock.now()
+        # ... and within the watchdog timeout (+ the ramp down) the PCS is back at 0 kW
+        while abs(sim.plant.refresh().bess_p) > 1.0:
+            assert sim.plant.clock.now() - stopped_at < 3 + 5 + 2, "the PCS never reverted"
+            await asyncio.sleep(0.1)
