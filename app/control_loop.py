@@ -25,11 +25,13 @@ from app.control.snapshot import SiteRoles, Snapshot
 from app.dispatcher import CommandResult, Dispatcher
 from app.events import LOG, EventBus
 from app.point_table import PointTable
+from app.points import Quality
 
 log = logging.getLogger(__name__)
 
 CYCLE = "cycle"  # bus topic: CycleStats after every cycle
 HEARTBEAT_MODULO = 65536
+_LINK_DOWN = frozenset({Quality.BAD_COMM_LOST, Quality.BAD_TIMEOUT, Quality.BAD_DEVICE_EXCEPTION})
 
 
 @dataclass
@@ -160,6 +162,9 @@ class ControlLoop:
         running = self._in_flight.get(pid)
         if running is not None and not running.done():
             return  # the previous command is still being confirmed
+        reading = self._points.get(pid)
+        if reading is not None and reading.quality in _LINK_DOWN:
+            return  # nobody to write to: the link's outage is already reported once
         task = asyncio.get_running_loop().create_task(
             self._dispatcher.write(pid, value, actor, reason, audit=audit, confirm=confirm),
             name=f"write {pid}",

@@ -63,6 +63,7 @@ class Station:
     history: HistoryConfig
     points: dict[str, PointSpec] = field(default_factory=dict)
     control: Any = None  # app.control.config.ControlConfig when the station has a control section
+    tariff: Any = None  # app.tariff.Tariff when the station names one
 
     def devices_on(self, connection_id: str) -> list[Device]:
         return [d for d in self.devices.values() if d.connection_id == connection_id]

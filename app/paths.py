@@ -10,6 +10,7 @@ ROOT = Path(__file__).resolve().parent.parent
 RESOURCES = ROOT / "resources"
 BUILTIN_TEMPLATES = RESOURCES / "templates"
 DEMO_STATION = RESOURCES / "stations" / "demo.yaml"
+BUILTIN_TARIFFS = RESOURCES / "tariffs"
 
 
 def default_data_dir() -> Path:

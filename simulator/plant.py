@@ -63,7 +63,7 @@ class PlantParams:
     geometry: ArrayGeometry = field(default_factory=ArrayGeometry)
     load: LoadParams = field(default_factory=LoadParams)
     battery: BatteryParams = field(default_factory=BatteryParams)
-    initial_soc: float = 0.5
+    initial_soc: float = 0.6  # the demo starts at 60 % (issue 3)
     initial_soh: float = 0.985
     pcs: PcsParams = field(default_factory=PcsParams)
     bms: BmsParams = field(default_factory=BmsParams)

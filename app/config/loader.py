@@ -19,7 +19,7 @@ from app.config.errors import ConfigError, ConfigIssue, issues_from_validation
 from app.config.schema import StationFile, Template
 from app.drivers_api import DriverRegistry
 from app.model import Connection, Device, PointSpec, Station
-from app.paths import BUILTIN_TEMPLATES
+from app.paths import BUILTIN_TARIFFS, BUILTIN_TEMPLATES
 from app.site_energy import energy_specs
 
 
@@ -277,9 +277,24 @@ def load_station(
         history=sf.history,
         points=all_points,
     )
+    if sf.tariff is not None:
+        station = dataclasses.replace(station, tariff=_tariff(path, sf.tariff))
     if sf.control is not None:
         station = dataclasses.replace(station, control=_control(path, sf.control, station))
     return station
+
+
+def _tariff(path: Path, name: str) -> Any:
+    """The station's tariff: a file beside the station, or one shipped in resources/tariffs."""
+    from app.tariff import load_tariff
+
+    for candidate in (path.parent / name, BUILTIN_TARIFFS / name, BUILTIN_TARIFFS / f"{name}.yaml"):
+        if candidate.is_file():
+            return load_tariff(candidate)
+    shipped = ", ".join(sorted(p.stem for p in BUILTIN_TARIFFS.glob("*.yaml")))
+    raise ConfigError(
+        [ConfigIssue(str(path), "tariff", name, f"no such tariff file (shipped: {shipped})")]
+    )
 
 
 def _control(path: Path, data: dict[str, Any], station: Station) -> Any:
@@ -289,7 +304,9 @@ def _control(path: Path, data: dict[str, Any], station: Station) -> Any:
     from app.control.snapshot import SiteRoles
     from app.control.strategy import StrategyContext
 
-    context = StrategyContext(SiteRoles.from_station(station), station.info.timezone)
+    context = StrategyContext(
+        SiteRoles.from_station(station), station.info.timezone, tariff=station.tariff
+    )
     try:
         config = build_control_config(data, path, StrategyRegistry.from_entry_points(), context)
     except ConfigError as exc:  # the section sits under `control:` in the station file

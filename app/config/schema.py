@@ -163,5 +163,7 @@ class StationFile(Strict):
     devices: list[DeviceConfig] = Field(default_factory=list)
     calculated: list[CalculatedPoint] = Field(default_factory=list)
     history: HistoryConfig = Field(default_factory=HistoryConfig)
+    # a tariff file (relative to this file) or the name of one in resources/tariffs/
+    tariff: str | None = None
     # the control cycle and its strategies (app/control/config.py validates it)
     control: dict[str, Any] | None = None
