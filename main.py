@@ -142,7 +142,9 @@ class StationSession:
             from simulator import Simulator, SimulatorConfig
 
             self.simulator = Simulator(
-                SimulatorConfig.for_station(station, sim_start=self.sim_start)
+                SimulatorConfig.for_station(
+                    station, sim_start=self.sim_start, scenario=self.scenario
+                )
             )
             port = await self.simulator.start(host="127.0.0.1", port=0)
             overrides = {self.DEMO_CONNECTION: {"host": "127.0.0.1", "port": port}}

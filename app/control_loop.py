@@ -73,6 +73,7 @@ class ControlLoop:
         self._last_written: dict[str, float] = {}
         self._in_flight: dict[str, asyncio.Task[CommandResult]] = {}
         self._heartbeat = 0
+        self._heartbeat_failing: set[str] = set()
         self._task: asyncio.Task[None] | None = None
 
     def start(self) -> None:
@@ -156,6 +157,15 @@ class ControlLoop:
         for pid in self.config.heartbeat:
             self._dispatch(pid, self._heartbeat, "system", "heartbeat", audit=False, confirm=False)
 
+    def _heartbeat_result(self, pid: str, result: CommandResult) -> None:
+        """One warning when a heartbeat starts failing, one line when it is through again."""
+        if not result.ok and pid not in self._heartbeat_failing:
+            self._heartbeat_failing.add(pid)
+            log.warning("heartbeat %s failing: %s", pid, result.result)
+        elif result.ok and pid in self._heartbeat_failing:
+            self._heartbeat_failing.discard(pid)
+            log.info("heartbeat %s through again", pid)
+
     def _dispatch(
         self, pid: str, value: float, actor: str, reason: str, audit: bool, confirm: bool = True
     ) -> None:
@@ -163,10 +173,14 @@ class ControlLoop:
         if running is not None and not running.done():
             return  # the previous command is still being confirmed
         reading = self._points.get(pid)
-        if reading is not None and reading.quality in _LINK_DOWN:
-            return  # nobody to write to: the link's outage is already reported once
+        if reading is None or reading.quality in _LINK_DOWN:
+            # not read yet (still connecting) or its link is down: nobody to write to, and
+            # the outage is already reported once by the driver
+            return
         task = asyncio.get_running_loop().create_task(
-            self._dispatcher.write(pid, value, actor, reason, audit=audit, confirm=confirm),
+            self._dispatcher.write(
+                pid, value, actor, reason, audit=audit, confirm=confirm, log_failure=confirm
+            ),
             name=f"write {pid}",
         )
         self._in_flight[pid] = task
@@ -176,7 +190,9 @@ class ControlLoop:
         if task.cancelled() or task.exception() is not None:
             return
         result = task.result()
-        if result.ok:
+        if pid in self.config.heartbeat:
+            self._heartbeat_result(pid, result)
+        elif result.ok:
             self._last_written[pid] = result.value
 
     @staticmethod

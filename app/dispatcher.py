@@ -70,6 +70,7 @@ class Dispatcher:
         reason: str,
         audit: bool = True,
         confirm: bool = True,
+        log_failure: bool = True,
     ) -> CommandResult:
         """Write ``value`` and confirm it by read-back; never raises for a field failure.
 
@@ -79,7 +80,7 @@ class Dispatcher:
         started = self._clock()
         before = self._points.get(point_id)
         result = await self._write(point_id, float(value), started, confirm)
-        if not result.ok:
+        if not result.ok and log_failure:
             log.warning("command %s = %s by %s failed: %s", point_id, value, actor, result.result)
         self._bus.publish(COMMAND, result)
         if audit and self._audit is not None:

@@ -186,3 +186,26 @@ def test_kill_9_of_the_running_station_leaves_an_intact_history(tmp_path):
     with sqlite3.connect(db) as conn:
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         assert conn.execute("SELECT count(*) FROM samples").fetchone()[0] > 0
+
+
+def test_demo_plays_a_scenario(tmp_path):
+    run = _main(
+        "--demo",
+        "--headless",
+        "--duration",
+        "14",
+        "--scenario",
+        "load_spike",
+        "--data",
+        str(tmp_path),
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    result = _main(
+        "history", "--data", str(tmp_path), "--point", "site.load_p", "--last", "5m", "--csv"
+    )
+    loads = [float(r[1]) for r in list(csv.reader(io.StringIO(result.stdout)))[1:] if r[1]]
+    assert max(loads) > 850  # the spike from the 10th second
+    assert (
+        "--scenario plays on the demo"
+        in _main("--config", "x.yaml", "--scenario", "load_spike").stderr
+    )
