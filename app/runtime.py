@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from app.audit import AuditLog, audit_path
+from app.audit import AuditEntry, AuditLog, audit_path
+from app.control.cycle import ControlMode
 from app.control.snapshot import SiteRoles
 from app.control_loop import ControlLoop
 from app.dispatcher import CommandResult, Dispatcher
@@ -171,6 +172,38 @@ class Runtime:
         """Write a setpoint or command through the dispatcher (read back, audited)."""
         assert self.dispatcher is not None, "runtime not started"
         return await self.dispatcher.write(point_id, value, actor, reason)
+
+    async def set_mode(self, mode: str, user: str, reason: str) -> None:
+        """Switch the control mode (auto, manual, standby); audited with user and reason."""
+        loop_ = self._require_control()
+        new = ControlMode(mode)  # ValueError names a mode that does not exist
+        old = loop_.mode
+        loop_.mode = new
+        await self._audit_change(user, "mode", "control", str(old), str(new), reason)
+
+    async def set_manual(self, point_id: str, value: float, user: str, reason: str) -> None:
+        """An operator setpoint for manual mode (still clamped by protection); audited."""
+        loop_ = self._require_control()
+        spec = self.station.points.get(point_id)
+        if spec is None or not spec.writable:
+            raise ValueError(f"{point_id}: not a setpoint of this station")
+        old = loop_.manual.get(point_id)
+        loop_.manual[point_id] = float(value)
+        await self._audit_change(
+            user, "setpoint", point_id, None if old is None else f"{old:g}", f"{value:g}", reason
+        )
+
+    def _require_control(self) -> ControlLoop:
+        if self.control is None:
+            raise RuntimeError("this station has no control section")
+        return self.control
+
+    async def _audit_change(
+        self, user: str, action: str, target: str, old: str | None, new: str, reason: str
+    ) -> None:
+        assert self.audit is not None
+        entry = AuditEntry(self._clock(), user, action, target, old, new, reason, "ok")
+        await self.audit.record(entry)
 
     async def query_history(
         self, point_id: str, start: float, end: float, resolution: str = "auto"

@@ -83,3 +83,23 @@ async def test_the_pcs_goes_safe_by_itself_when_the_console_stops(tmp_path):
         while abs(sim.plant.refresh().bess_p) > 1.0:
             assert sim.plant.clock.now() - stopped_at < 3 + 5 + 2, "the PCS never reverted"
             await asyncio.sleep(0.1)
+
+
+async def test_operator_mode_and_manual_setpoint_go_through_the_audit_path(tmp_path):
+    async with controlled_station(tmp_path, "none", sim_start="18:30") as (runtime, sim):
+        await runtime.set_mode("manual", user="alice", reason="commissioning test")
+        await runtime.set_manual("pcs1.p_set", -80.0, user="alice", reason="charge 80 kW")
+        # the cycle writes the operator's setpoint; the PCS follows (ramp 100 kW/s)
+        while abs(sim.plant.refresh().bess_p + 80.0) > 1.0:
+            await asyncio.sleep(0.1)
+        await runtime.set_mode("standby", user="alice", reason="done")
+        while abs(sim.plant.refresh().bess_p) > 1.0:
+            await asyncio.sleep(0.1)
+        with pytest.raises(ValueError):
+            await runtime.set_mode("turbo", user="alice", reason="no such mode")
+        entries = [(e.actor, e.action, e.target, e.new) for e in runtime.audit.entries()]
+    assert ("alice", "mode", "control", "manual") in entries
+    assert ("alice", "setpoint", "pcs1.p_set", "-80") in entries
+    assert ("alice", "mode", "control", "standby") in entries
+    # and the cycle's write of it is audited as a command with its read-back result
+    assert any(act == "write" and t == "pcs1.p_set" and new == "-80" for _, act, t, new in entries)

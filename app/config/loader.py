@@ -305,7 +305,10 @@ def _control(path: Path, data: dict[str, Any], station: Station) -> Any:
     from app.control.strategy import StrategyContext
 
     context = StrategyContext(
-        SiteRoles.from_station(station), station.info.timezone, tariff=station.tariff
+        SiteRoles.from_station(station),
+        station.info.timezone,
+        tariff=station.tariff,
+        base_dir=path.parent,
     )
     try:
         config = build_control_config(data, path, StrategyRegistry.from_entry_points(), context)

@@ -102,6 +102,9 @@ def build_control_config(
         priority = entry.priority if entry.priority is not None else factory.default_priority
         try:
             strategy = factory.create(params, context, priority)
+        except ConfigError as exc:  # a file the strategy reads (e.g. a schedule) is bad
+            issues += exc.issues
+            continue
         except ValueError as exc:
             issues.append(ConfigIssue(file, f"{field}.kind", entry.kind, str(exc)))
             continue

@@ -83,6 +83,10 @@ def run_strategies(
                 )
         try:
             constraints += strategy.compute(snapshot, clock)
+            # strategies with events of their own (a held limit, an infeasible plan) queue them
+            drain = getattr(strategy, "drain_events", None)
+            if callable(drain):
+                events += drain()
         except Exception as exc:  # a strategy's bug must not stop the cycle
             events.append(
                 ControlEvent(

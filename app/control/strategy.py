@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, ClassVar, Protocol, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict
@@ -55,6 +56,7 @@ class StrategyContext:
     roles: SiteRoles = field(default_factory=SiteRoles)
     timezone: str = "Asia/Shanghai"
     tariff: PeriodSource | None = None
+    base_dir: Path | None = None  # the station file's folder: relative files are found here
 
 
 class StrategyFactory(Protocol):

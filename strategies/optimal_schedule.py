@@ -1,0 +1,283 @@
+"""Optimal schedule (MPC): the day-ahead LP of app/optimizer, re-planned every 15 minutes.
+
+At the first cycle of every quarter hour (``REPLAN_PERIOD_S``, aligned to the epoch) the
+strategy re-plans a rolling ``horizon_h`` horizon from that step, on the measured SOC, with:
+
+* load forecast: same-weekday profile (``app.forecast.same_weekday_load``) over a history the
+  strategy accumulates itself: a bounded ring of 15-minute averages of the load it has seen
+  (``history_days`` days); with no usable history a flat profile at the mean seen so far, or
+  at the current load;
+* PV forecast: clear-sky x recent ratio (``app.forecast.clear_sky_ratio_pv``) at
+  ``latitude``/``longitude`` over the same kind of PV history; without a location, the PV
+  history's own last-day profile (same fallbacks as the load);
+* prices: the station tariff's ``prices(ts_array)`` for the horizon, its demand charge
+  (``demand_charge_per_kw_month``) and the highest 15-minute average import of the current
+  (station-local) month seen so far as ``peak_so_far_kw``.
+
+Between re-plans it applies ``pcs == plan.setpoint_at(now)`` (economics band, 400). The LP
+solve (HiGHS, ~10-20 ms for 96 steps, plus the pvlib clear-sky evaluation) runs inside
+``compute`` of that one cycle every 15 minutes; every other cycle is a table lookup.
+
+Fallback: SOC unusable when a re-plan is due, an infeasible plan or a solver error -> ask
+nothing (the PCS goes to its neutral 0 kW unless another strategy asks) and queue an event
+with the plan's reason (``drain_events()``). A re-plan skipped for a bad SOC is retried on the
+next cycle; an infeasible one at the next quarter hour. Deterministic given the snapshots and
+the clock: the state is only the accumulated history and the current plan.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections import deque
+from collections.abc import Sequence
+from typing import ClassVar, Protocol, runtime_checkable
+from zoneinfo import ZoneInfo
+
+import numpy as np
+from numpy.typing import NDArray
+from pydantic import Field, model_validator
+
+from app.battery import BatteryParams
+from app.control.constraints import BAND_ECONOMICS, Constraint
+from app.control.snapshot import SiteRoles, Snapshot
+from app.control.strategy import Clock, ControlEvent, StrategyContext, StrategyParams
+from app.forecast import clear_sky_ratio_pv, same_weekday_load
+from app.optimizer import REPLAN_PERIOD_S, Plan, PlanInputs, plan_day, step_start
+
+STEP_S = REPLAN_PERIOD_S
+
+
+@runtime_checkable
+class PriceSource(Protocol):
+    """The tariff capability the optimiser needs (app.tariff.Tariff has it)."""
+
+    def prices(self, ts: NDArray[np.float64]) -> tuple[object, object, object]: ...
+
+    @property
+    def demand_charge_per_kw_month(self) -> float: ...
+
+
+class OptimalParams(StrategyParams):
+    capacity_kwh: float = Field(default=1000.0, gt=0)
+    p_charge_max_kw: float | None = Field(default=None, gt=0)  # None: the PCS rating
+    p_discharge_max_kw: float | None = Field(default=None, gt=0)
+    eta_charge: float = Field(default=0.95, gt=0, le=1)
+    eta_discharge: float = Field(default=0.95, gt=0, le=1)
+    soc_min_pct: float | None = Field(default=None, ge=0, le=100)  # None: full-power window
+    soc_max_pct: float | None = Field(default=None, ge=0, le=100)
+    soc_target_pct: float | None = Field(default=None, ge=0, le=100)  # None: the initial SOC
+    import_limit_kw: float | None = Field(default=None, ge=0)
+    export_limit_kw: float | None = Field(default=None, ge=0)
+    horizon_h: float = Field(default=24.0, ge=1, le=72)
+    history_days: int = Field(default=28, ge=1, le=366)
+    latitude: float | None = Field(default=None, ge=-90, le=90)
+    longitude: float | None = Field(default=None, ge=-180, le=180)
+    pv_kwp: float | None = Field(default=None, gt=0)  # None: the PV inverters' total rating
+
+    @model_validator(mode="after")
+    def _consistent(self) -> OptimalParams:
+        if (self.latitude is None) != (self.longitude is None):
+            raise ValueError("give both latitude and longitude, or neither")
+        lo, hi = self.soc_min_pct, self.soc_max_pct
+        if lo is not None and hi is not None and lo > hi:
+            raise ValueError(f"soc_min_pct {lo} is above soc_max_pct {hi}")
+        return self
+
+
+class QuarterRing:
+    """15-minute averages of one quantity, at most ``size`` of them (oldest dropped)."""
+
+    def __init__(self, size: int) -> None:
+        self.done: deque[tuple[float, float]] = deque(maxlen=size)  # (step start, mean kW)
+        self.step: float | None = None
+        self._sum = 0.0
+        self._count = 0
+
+    def add(self, ts: float, kw: float | None) -> tuple[float, float] | None:
+        """Add a sample; returns the (start, mean) of a quarter hour that just closed."""
+        start = step_start(ts, STEP_S)
+        closed = None
+        if self.step is not None and start != self.step:
+            if self._count:
+                closed = (self.step, self._sum / self._count)
+                self.done.append(closed)
+            self._sum, self._count = 0.0, 0
+        self.step = start
+        if kw is not None:
+            self._sum += kw
+            self._count += 1
+        return closed
+
+    def arrays(self) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        if not self.done:
+            return np.zeros(0), np.zeros(0)
+        ts, kw = zip(*self.done, strict=True)
+        return np.asarray(ts, dtype=np.float64), np.asarray(kw, dtype=np.float64)
+
+
+class OptimalSchedule:
+    kind: ClassVar[str] = "optimal_schedule"
+    default_priority: ClassVar[int] = BAND_ECONOMICS
+    params_model: ClassVar[type[StrategyParams]] = OptimalParams
+
+    def __init__(
+        self,
+        params: OptimalParams,
+        tariff: PriceSource,
+        roles: SiteRoles | None = None,
+        priority: int = BAND_ECONOMICS,
+        timezone: str = "Asia/Shanghai",
+        name: str = "optimal_schedule",
+    ) -> None:
+        self.params = params
+        self.tariff = tariff
+        self.roles = roles or SiteRoles()
+        self.priority = priority
+        self.name = name
+        self.timezone = timezone
+        self.zone = ZoneInfo(timezone)
+        p = params
+        rating = self.roles.pcs_rating_kw
+        self.battery = BatteryParams(
+            capacity_kwh=p.capacity_kwh,
+            p_charge_max_kw=p.p_charge_max_kw or rating,
+            p_discharge_max_kw=p.p_discharge_max_kw or rating,
+            eta_charge=p.eta_charge,
+            eta_discharge=p.eta_discharge,
+        )
+        size = p.history_days * round(86400 / STEP_S)
+        self.load_history = QuarterRing(size)
+        self.pv_history = QuarterRing(size)
+        self.import_quarters = QuarterRing(4)
+        self.peak_month: tuple[int, int] | None = None  # (year, month) local
+        self.peak_so_far_kw = 0.0
+        self.plan: Plan | None = None
+        self.planned_step: float | None = None  # step of the last re-plan attempt
+        self.replans = 0
+        self.forecast_method = ""
+        self._soc_bad = False
+        self._events: list[ControlEvent] = []
+
+    @classmethod
+    def create(cls, params: object, context: StrategyContext, priority: int) -> OptimalSchedule:
+        if context.tariff is None:
+            raise ValueError("optimal_schedule needs the station's tariff, and none is configured")
+        tariff = context.tariff
+        if not isinstance(tariff, PriceSource):
+            raise ValueError("optimal_schedule needs a tariff with prices and a demand charge")
+        assert isinstance(params, OptimalParams)
+        return cls(params, tariff, context.roles, priority, context.timezone)
+
+    @property
+    def inputs(self) -> Sequence[str]:
+        return (self.roles.soc,)  # load, PV and grid only feed the history: gaps are skipped
+
+    def drain_events(self) -> list[ControlEvent]:
+        out, self._events = self._events, []
+        return out
+
+    def _event(self, now: float, message: str, severity: str = "warning") -> None:
+        self._events.append(ControlEvent(now, self.name, message, None, severity))
+
+    # --- what the strategy learns from the snapshots ------------------------------------
+
+    def _observe(self, snapshot: Snapshot, now: float) -> None:
+        self.load_history.add(now, snapshot.load_p())
+        self.pv_history.add(now, snapshot.pv_p())
+        grid = snapshot.grid_p()
+        closed = self.import_quarters.add(now, None if grid is None else max(0.0, grid))
+        local = dt.datetime.fromtimestamp(now, self.zone)
+        month = (local.year, local.month)
+        if self.peak_month != month:
+            self.peak_month, self.peak_so_far_kw = month, 0.0
+        if closed is not None:
+            closed_local = dt.datetime.fromtimestamp(closed[0], self.zone)
+            if (closed_local.year, closed_local.month) == month:
+                self.peak_so_far_kw = max(self.peak_so_far_kw, closed[1])
+
+    def _forecasts(
+        self, start: float, steps: int, current_load: float | None
+    ) -> tuple[NDArray[np.float64], NDArray[np.float64], str]:
+        p = self.params
+        lts, lkw = self.load_history.arrays()
+        flat = current_load if current_load is not None else 0.0
+        load = same_weekday_load(lts, lkw, start, steps, STEP_S, self.timezone, flat_kw=flat)
+        pts, pkw = self.pv_history.arrays()
+        kwp = p.pv_kwp or self.roles.pv_rating_total_kw
+        if p.latitude is not None and p.longitude is not None and kwp > 0:
+            pv = clear_sky_ratio_pv(pts, pkw, start, p.latitude, p.longitude, kwp, steps, STEP_S)
+        else:
+            pv = same_weekday_load(pts, pkw, start, steps, STEP_S, self.timezone, k=1, flat_kw=0)
+            if "flat" in pv.method:  # no whole day of PV seen: no PV rather than a flat mean
+                return load.values, np.zeros(steps), f"load: {load.method}; PV: none yet"
+        pv_kw = np.clip(pv.values, 0.0, None)
+        return load.values, pv_kw, f"load: {load.method}; PV: {pv.method}"
+
+    # --- planning ------------------------------------------------------------------------
+
+    def _replan(self, start: float, soc_pct: float, current_load: float | None) -> Plan:
+        p = self.params
+        steps = max(1, round(p.horizon_h * 3600 / STEP_S))
+        load, pv, self.forecast_method = self._forecasts(start, steps, current_load)
+        ts = start + STEP_S * np.arange(steps, dtype=np.float64)
+        imp, exp, _periods = self.tariff.prices(ts)
+        pct = lambda v: None if v is None else v / 100.0  # noqa: E731
+        inputs = PlanInputs(
+            load_kw=load,
+            pv_kw=pv,
+            import_price=np.asarray(imp, dtype=np.float64),
+            export_price=np.asarray(exp, dtype=np.float64),
+            demand_charge_per_kw=float(self.tariff.demand_charge_per_kw_month),
+            peak_so_far_kw=self.peak_so_far_kw,
+            battery=self.battery,
+            soc_initial=min(max(soc_pct / 100.0, 0.0), 1.0),
+            soc_min=pct(p.soc_min_pct),
+            soc_max=pct(p.soc_max_pct),
+            soc_target=pct(p.soc_target_pct),
+            import_limit_kw=math.inf if p.import_limit_kw is None else p.import_limit_kw,
+            export_limit_kw=math.inf if p.export_limit_kw is None else p.export_limit_kw,
+            start_ts=start,
+            step_s=STEP_S,
+            timezone=self.timezone,
+        )
+        return plan_day(inputs)
+
+    def compute(self, snapshot: Snapshot, clock: Clock) -> list[Constraint]:
+        now = clock.now()
+        self._observe(snapshot, now)
+        step = step_start(now, STEP_S)
+        soc = snapshot.soc()
+        if soc is None:  # safe action: ask nothing; a due re-plan waits for a usable SOC
+            if not self._soc_bad:
+                self._soc_bad = True
+                problem = snapshot.problem(self.roles.soc)
+                self._event(now, f"SOC {problem}: asking nothing until it is usable")
+            return []
+        if self._soc_bad:
+            self._soc_bad = False
+            self._event(now, "SOC usable again", "info")
+        if self.planned_step != step:
+            self.planned_step = step
+            self.replans += 1
+            try:
+                plan = self._replan(step, soc, snapshot.load_p())
+            except Exception as exc:  # a tariff or forecast failure: neutral, said once
+                self.plan = None
+                self._event(now, f"re-plan failed: {exc!r}; asking nothing", "alarm")
+                return []
+            if not plan.ok:
+                self.plan = None
+                self._event(now, f"plan {plan.status}: {plan.reason}; asking nothing")
+                return []
+            self.plan = plan
+        if self.plan is None:
+            return []
+        setpoint = self.plan.setpoint_at(now)
+        if setpoint is None:
+            return []
+        why = f"optimal plan from {self._clock(self.plan.start_ts)} (SOC {self.plan.soc_start:.0%})"
+        return [Constraint(self.roles.pcs_setpoint, "eq", setpoint, self.name, self.priority, why)]
+
+    def _clock(self, ts: float) -> str:
+        return dt.datetime.fromtimestamp(ts, self.zone).strftime("%H:%M")

@@ -1,0 +1,204 @@
+"""Optimal schedule (MPC): re-plans at quarter-hour boundaries only, applies the plan between,
+falls back with an event when the plan is infeasible or the SOC is unusable."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from pydantic import ValidationError
+
+from app.control import SiteRoles, StrategyContext
+from strategies.optimal_schedule import OptimalParams, OptimalSchedule, QuarterRing
+from tests.test_strategy_support import PCS, T0, FakeClock, snap
+
+H = 3600.0
+
+
+class HourPrices:
+    """UTC hour -> import price: 0-6 valley 0.3, 6-12 peak 1.2, else flat 0.7; export 0.2."""
+
+    def __init__(self, demand_charge: float = 30.0) -> None:
+        self.demand_charge_per_kw_month = demand_charge
+
+    def prices(self, ts):
+        t = np.asarray(ts, dtype=np.float64)
+        hour = (t // 3600) % 24
+        imp = np.where(hour < 6, 0.3, np.where(hour < 12, 1.2, 0.7))
+        return imp, np.full(t.shape, 0.2), np.where(hour < 6, "valley", "peak")
+
+    def period(self, ts: float) -> str:
+        return "valley"
+
+
+def make(tariff=None, **params) -> OptimalSchedule:
+    context = StrategyContext(SiteRoles(), "Asia/Shanghai", tariff or HourPrices())  # type: ignore[arg-type]
+    return OptimalSchedule.create(OptimalParams(**params), context, 400)
+
+
+PLANT = {"grid": 300.0, "bess": 0.0, "pv": 0.0, "soc": 50.0}  # load 300 kW, night
+
+
+def run(s: OptimalSchedule, rows):
+    """Rows (seconds after T0, inputs); returns per row (constraints, events)."""
+    clock = FakeClock()
+    out = []
+    for dt, inputs in rows:
+        clock.t = T0 + dt
+        got = s.compute(snap(clock.t, **{**PLANT, **inputs}), clock)
+        out.append(([(c.point_id, c.op, c.value) for c in got], s.drain_events()))
+    return out
+
+
+def test_replans_at_quarter_hour_boundaries_only_and_applies_the_plan_between():
+    s = make(HourPrices(demand_charge=0.0))  # flat load: any demand charge forbids charging
+    seen = []
+    clock = FakeClock()
+    for dt, replans in [
+        (0, 1),
+        (1, 1),
+        (450, 1),
+        (899, 1),
+        (900, 2),
+        (901, 2),
+        (1799, 2),
+        (1800, 3),
+    ]:
+        clock.t = T0 + dt
+        got = s.compute(snap(clock.t, **PLANT), clock)
+        assert s.replans == replans, dt
+        assert s.plan is not None and s.plan.ok
+        assert s.plan.start_ts == T0 + 900 * (replans - 1)
+        expected = s.plan.setpoint_at(clock.t)
+        assert [(c.point_id, c.op) for c in got] == [(PCS, "eq")]
+        assert got[0].value == pytest.approx(expected)
+        assert got[0].priority == 400
+        seen.append(got[0].value)
+    # from 00:30 UTC: the plan charges in the valley hours and discharges in the dear ones
+    plan = s.plan.battery_kw
+    assert plan[:20].sum() < -100 and plan[22:46].sum() > 100
+    assert seen[-1] == pytest.approx(plan[0])
+    assert s.drain_events() == []
+
+
+def test_replans_on_the_latest_soc():
+    s = make()
+    run(s, [(0, {"soc": 50}), (900, {"soc": 63})])
+    assert s.plan is not None and s.plan.soc_start == pytest.approx(0.63)
+
+
+def test_deterministic_given_the_snapshots_and_the_clock():
+    rows = [(dt, {"grid": 300 + dt % 7, "soc": 50 + dt / 900}) for dt in (0, 5, 900, 1000, 1800)]
+    a, b = run(make(), rows), run(make(), rows)
+    assert a == b
+
+
+def test_infeasible_plan_falls_back_to_nothing_with_the_reason_as_an_event():
+    s = make(import_limit_kw=10.0)  # 300 kW of load, 24 h, a 1 MWh battery: impossible
+    out = run(s, [(0, {}), (1, {}), (899, {}), (900, {})])
+    assert [c for c, _ in out] == [[], [], [], []]
+    (event,) = out[0][1]
+    assert event.source == "optimal_schedule" and event.severity == "warning"
+    assert event.message.startswith("plan infeasible: import limit 10 kW below load deficit")
+    assert out[1][1] == out[2][1] == []  # no re-plan, no flood inside the quarter hour
+    assert len(out[3][1]) == 1 and s.replans == 2  # tried again at the next boundary
+
+
+def test_bad_soc_asks_nothing_says_so_once_and_replans_when_usable():
+    s = make()
+    out = run(
+        s,
+        [
+            (0, {"bad": {"soc"}}),  # due re-plan cannot run
+            (1, {"stale": {"soc"}}),
+            (2, {}),  # usable: the re-plan happens now, in the same quarter hour
+            (3, {"bad": {"soc"}}),  # mid-step: ask nothing, keep the plan
+            (4, {}),
+        ],
+    )
+    assert out[0][0] == out[1][0] == out[3][0] == []
+    assert "SOC comm_lost" in out[0][1][0].message or "SOC" in out[0][1][0].message
+    assert out[1][1] == []
+    assert [e.message for e in out[2][1]] == ["SOC usable again"]
+    assert out[2][0] and out[4][0] == out[2][0]
+    assert s.replans == 1
+
+
+def test_peak_so_far_is_the_months_highest_quarter_hour_import():
+    s = make()
+    run(s, [(0, {"grid": 700}), (450, {"grid": 500}), (900, {"grid": 300})])
+    assert s.peak_so_far_kw == pytest.approx(600)  # mean of the first quarter hour
+    run(s, [(1800, {"grid": 100})])
+    assert s.peak_so_far_kw == pytest.approx(600)
+    assert s.plan is not None and s.plan.peak_import_kw >= 600 - 1e-6  # handed to the LP
+    # the 1st of February (station time) starts a new month
+    feb = 31 * 86400 - 8 * H
+    run(s, [(feb, {"grid": 100})])
+    assert s.peak_so_far_kw == 0.0
+
+
+def test_history_ring_is_bounded_and_feeds_the_load_forecast():
+    ring = QuarterRing(size=96)
+    for q in range(200):
+        ring.add(T0 + q * 900, 100.0 + q)
+    assert len(ring.done) == 96
+    assert ring.done[0] == (T0 + 103 * 900, 203.0)
+
+    s = make(history_days=2)
+    assert s.load_history.done.maxlen == 192
+    for q in range(2 * 96 + 1):  # two whole local days of load 100 at night, 400 by day
+        ts = T0 - 8 * H + q * 900
+        s.load_history.add(ts, 400.0 if 8 <= ((q // 4) % 24) < 20 else 100.0)
+    load, pv, method = s._forecasts(T0 - 8 * H + 2 * 86400, 96, 250.0)
+    assert "last complete day" in method and "PV: none yet" in method
+    assert load[0] == pytest.approx(100.0) and load[40] == pytest.approx(400.0)
+    assert np.all(pv == 0)
+
+
+def test_flat_load_and_clear_sky_pv_without_history():
+    s = make(latitude=30.27, longitude=120.15)
+    load, pv, method = s._forecasts(T0 - 8 * H, 96, 250.0)  # local midnight
+    assert np.all(load == 250.0) and "flat" in method
+    assert pv[:20].max() == 0.0  # night in Hangzhou
+    assert pv[48] > 300  # local noon, clear sky x the default ratio 0.8, 1000 kWp
+
+
+def test_with_the_shipped_tariff():
+    from app.paths import BUILTIN_TARIFFS
+    from app.tariff import load_tariff
+
+    tariff = load_tariff(BUILTIN_TARIFFS / "zhejiang_large_industrial_1_10kv.yaml")
+    s = make(tariff)
+    ((got, events),) = run(s, [(0, {})])
+    assert events == [] and len(got) == 1 and got[0][1] == "eq"
+
+
+def test_needs_a_tariff_with_prices():
+    context = StrategyContext(SiteRoles(), "Asia/Shanghai", None)
+    with pytest.raises(ValueError, match="needs the station's tariff"):
+        OptimalSchedule.create(OptimalParams(), context, 400)
+
+    class PeriodsOnly:
+        def period(self, ts: float) -> str:
+            return "flat"
+
+    with pytest.raises(ValueError, match="prices and a demand charge"):
+        OptimalSchedule.create(
+            OptimalParams(), StrategyContext(SiteRoles(), "UTC", PeriodsOnly()), 400
+        )
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"capacity_kwh": 0}, "capacity_kwh"),
+        ({"eta_charge": 1.2}, "eta_charge"),
+        ({"soc_min_pct": 80, "soc_max_pct": 20}, "above soc_max_pct"),
+        ({"latitude": 30}, "both latitude and longitude"),
+        ({"horizon_h": 0.5}, "horizon_h"),
+        ({"import_limit_kw": -1}, "import_limit_kw"),
+        ({"bogus": 1}, "bogus"),
+    ],
+)
+def test_invalid_params(params, field):
+    with pytest.raises(ValidationError, match=field):
+        OptimalParams(**params)
