@@ -87,6 +87,8 @@ class Runtime:
         out = {"loop_lag_ms": self._lag.last_ms, "loop_lag_max_ms": self._lag.max_ms}
         if self.control is not None:
             cycle = self.control.stats
+            out["cycle_period_ms"] = self.control.config.cycle_s * 1000
+            out["cycle_ms"] = sum(cycle.durations_ms.values())
             out["cycle_lateness_ms"] = cycle.lateness_ms
             out.update({f"cycle_{k}_ms": v for k, v in cycle.durations_ms.items()})
         if self._history is not None:

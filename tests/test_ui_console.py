@@ -260,3 +260,13 @@ def test_closing_unsubscribes_from_the_bus(qtbot, runtime):
     assert runtime.bus._handlers["points"] == []
     assert runtime.bus._handlers["link"] == []
     runtime.points.update(support.plausible_values(time.time()))  # nothing may blow up
+
+
+def test_control_cycle_in_status_bar_turns_abnormal_when_it_overruns(qtbot, window, runtime):
+    runtime.stats.update({"cycle_period_ms": 1000.0, "cycle_ms": 3.2, "cycle_lateness_ms": 1.0})
+    window.status.refresh()
+    assert "cycle 3.2 ms, late 1 ms" in window.status.stats.text()
+    assert window.status.stats.objectName() == "stats"
+    runtime.stats["cycle_ms"] = 700.0  # more than half the period
+    window.status.refresh()
+    assert window.status.stats.objectName() == "statsAlarm"

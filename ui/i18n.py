@@ -79,6 +79,10 @@ STRINGS: dict[str, dict[str, str]] = {
     "link.tooltip": {"en": "{name}: {state}\n{detail}", "zh": "{name}：{state}\n{detail}"},
     "stat.loop_lag_ms": {"en": "loop lag", "zh": "事件循环延迟"},
     "stat.loop_lag_max_ms": {"en": "max", "zh": "最大"},
+    "stat.cycle": {
+        "en": "cycle {took} ms, late {late} ms",
+        "zh": "控制周期 {took} ms，延迟 {late} ms",
+    },
     "stat.history_ok": {"en": "history ok", "zh": "历史库正常"},
     "stat.history_failing": {"en": "history not writing", "zh": "历史库写入失败"},
     "stat.history_lost": {"en": "history: {n} samples lost", "zh": "历史库丢失 {n} 条"},

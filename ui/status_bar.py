@@ -41,8 +41,9 @@ def link_text(device_id: str, word: str, lang: str) -> str:
 def format_stats(stats: Mapping[str, float], lang: str) -> tuple[str, bool, str]:
     """(status-bar text, abnormal?, tooltip with every figure) from the runtime's stats.
 
-    The bar shows loop lag and the history writer's health; a failing or dropping history
-    is abnormal (alarm colour). Every other figure is in the tooltip.
+    The bar shows loop lag, the control cycle's time and lateness, and the history writer's
+    health; a failing or dropping history or an overrunning cycle is abnormal (alarm
+    colour). Every other figure is in the tooltip.
     """
     parts: list[str] = []
     abnormal = False
@@ -52,6 +53,12 @@ def format_stats(stats: Mapping[str, float], lang: str) -> tuple[str, bool, str]
         if lag_max is not None and math.isfinite(lag_max):
             text += f" ({tr('stat.loop_lag_max_ms', lang)} {lag_max:.1f})"
         parts.append(text)
+    if "cycle_ms" in stats:
+        period = stats.get("cycle_period_ms", 1000.0)
+        took, late = stats["cycle_ms"], stats.get("cycle_lateness_ms", 0.0)
+        parts.append(tr("stat.cycle", lang, took=f"{took:.1f}", late=f"{late:.0f}"))
+        # a cycle that eats half its period, or starts a period late, is abnormal
+        abnormal = abnormal or took > period / 2 or late > period
     if "history_healthy" in stats:
         lost = int(stats.get("history_dropped", 0) + stats.get("history_lost", 0))
         if not stats["history_healthy"]:
