@@ -125,6 +125,7 @@ class Plant:
         self.site = site or Site()
         self.t = clock.now()
         self.t0 = self.t  # scenarios count from here
+        self.load_offset_kw = 0.0  # a step a test or benchmark adds to the load
         self.sky = ClearSky(self.site, prm.geometry)
         self.weather = Weather(seed, cloudiness, prm.climate)
         self.grid_source = GridSource(seed)
@@ -237,7 +238,8 @@ class Plant:
         pv_kw = sum(inv.p_kw for inv in self.pv)
         load_kw = self.load.step(t, hour, local.weekday(), t_amb, ghi_clear * kt, grid_ok)
         if grid_ok:
-            load_kw = self.load.p_kw = self.scenario.load(t - self.t0, load_kw)
+            load_kw = self.scenario.load(t - self.t0, load_kw) + self.load_offset_kw
+            self.load.p_kw = load_kw
         room_c = prm.battery_room_c + prm.battery_room_coupling * (t_amb - prm.battery_room_c)
         bess_kw = self.pcs.step(t, dt, self.battery, room_c, bess_ok, load_kw - pv_kw, hour)
         self.battery.temp_c += self.scenario.heating(t - self.t0) * dt
