@@ -14,7 +14,7 @@ from pathlib import Path
 
 from app.paths import DEMO_STATION, default_data_dir
 
-SUBCOMMANDS = ("run", "history", "audit", "simulate", "check-config")
+SUBCOMMANDS = ("run", "history", "audit", "backtest", "simulate", "check-config")
 
 
 def _run_options(p: argparse.ArgumentParser) -> None:
@@ -48,6 +48,7 @@ def _run_options(p: argparse.ArgumentParser) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     from app.audit.cli import add_audit_parser
+    from app.backtest.cli import add_backtest_parser
     from app.history.cli import add_history_parser
     from simulator.cli import add_simulate_parser
 
@@ -59,6 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
     _run_options(sub.add_parser("run", help="run the console (the default command)"))
     add_history_parser(sub)
     add_audit_parser(sub)
+    add_backtest_parser(sub)
     add_simulate_parser(sub)
     check = sub.add_parser("check-config", help="validate a station file or a device template")
     check.add_argument("file", type=Path)
@@ -91,6 +93,11 @@ def main(argv: list[str] | None = None) -> int:
         from app.audit.cli import run_audit
 
         return run_audit(args)
+    if args.command == "backtest":
+        from app.backtest.cli import run_backtest_command
+        from simulator.series import simulated_series
+
+        return run_backtest_command(args, generate=simulated_series)
     if args.command == "simulate":
         from simulator.cli import run_simulate
 
