@@ -35,22 +35,17 @@ from pydantic import Field
 from app.control.constraints import BAND_GRID_LIMITS, Constraint
 from app.control.snapshot import SiteRoles, Snapshot
 from app.control.strategy import Clock, ControlEvent, StrategyContext, StrategyParams
+from strategies.export_cap import ExportCap, ExportCapParams, HoldsExportCap
 
 
-class CurtailmentParams(StrategyParams):
+class CurtailmentParams(ExportCapParams):
     limit_point: str = Field(min_length=1)
     limit_pct_point: str | None = None
     limit_max_age_s: float | None = Field(default=None, gt=0)
     memory_s: float = Field(default=900.0, ge=0)
-    margin_kw: float = Field(default=5.0, ge=0)
-    max_charge_kw: float = Field(default=500.0, ge=0)
-    charge_stop_soc_pct: float = Field(default=95.0, ge=0, le=100)
-    max_step_down_kw: float = Field(default=200.0, gt=0)
-    release_step_kw: float = Field(default=20.0, gt=0)
-    release_margin_kw: float = Field(default=10.0, ge=0)
 
 
-class CurtailmentTracking:
+class CurtailmentTracking(HoldsExportCap):
     kind: ClassVar[str] = "curtailment_tracking"
     default_priority: ClassVar[int] = BAND_GRID_LIMITS
     params_model: ClassVar[type[StrategyParams]] = CurtailmentParams
@@ -65,8 +60,7 @@ class CurtailmentTracking:
         self.params = params
         self.roles = roles or SiteRoles()
         self.priority = priority
-        self.name = name
-        self.pv_limit_kw: float | None = None  # None: not curtailing
+        self._cap = ExportCap(params, self.roles, name, priority)
         self.recent: deque[tuple[float, float]] = deque()  # (ts, good limit kW)
         self.held_kw: float | None = None  # the limit held while the input is bad
         self.holding = False
@@ -131,73 +125,20 @@ class CurtailmentTracking:
 
     # --- control --------------------------------------------------------------------------
 
-    def _charge_available(self, snapshot: Snapshot) -> float:
-        p = self.params
-        soc = snapshot.soc()
-        bms = snapshot.bms_charge_max()
-        if soc is None or bms is None or soc >= p.charge_stop_soc_pct:
-            return 0.0
-        return max(0.0, min(bms, p.max_charge_kw, self.roles.pcs_rating_kw))
-
-    def _pv_constraints(self, reason: str) -> list[Constraint]:
-        total = self.roles.pv_rating_total_kw
-        if self.pv_limit_kw is None or total <= 0:
-            return []
-        pct = max(0.0, min(100.0, self.pv_limit_kw / total * 100.0))
-        return [
-            Constraint(pid, "max", round(pct, 2), self.name, self.priority, reason)
-            for pid in self.roles.pv_limits
-        ]
-
-    def _release(self, step: float) -> None:
-        if self.pv_limit_kw is None:
-            return
-        self.pv_limit_kw += step
-        if self.pv_limit_kw >= self.roles.pv_rating_total_kw:
-            self.pv_limit_kw = None
-
     def compute(self, snapshot: Snapshot, clock: Clock) -> list[Constraint]:
         p = self.params
-        now = clock.now()
-        limit = self._limit(snapshot, now)
-        grid = snapshot.grid_p()
-        base = snapshot.base_import()
-        bess = snapshot.bess_p()
-        if limit is None or grid is None or base is None or bess is None:
-            return self._pv_constraints("input unusable: PV limit held")
+        limit = self._limit(snapshot, clock.now())
+        held_pv = self._cap.pv_constraints
+        if limit is None:
+            return held_pv("input unusable: PV limit held")
         held = " (held)" if self.holding else ""
         if limit >= self.roles.pv_rating_total_kw:
-            self._release(p.release_step_kw)
-            return self._pv_constraints(f"limit {limit:g} kW{held} not active: releasing PV")
-        ceiling = base + limit - p.margin_kw
-        out = [
-            Constraint(
-                self.roles.pcs_setpoint,
-                "max",
-                ceiling,
-                self.name,
-                self.priority,
-                f"grid operator's export limit {limit:g} kW{held} "
-                f"(import without battery {base:.0f} kW)",
-            )
-        ]
-        available = self._charge_available(snapshot)
-        excess = -ceiling - available  # kW the battery cannot absorb
-        pv = snapshot.pv_p()
-        if excess > 0:
-            current = self.pv_limit_kw
-            output = pv if pv is not None else (current or self.roles.pv_rating_total_kw)
-            start = min(current, output) if current is not None else output
-            wanted = max(0.0, output - excess)
-            self.pv_limit_kw = max(wanted, start - p.max_step_down_kw)
-            if current is not None:  # curtailing never raises the limit (a noisy PV reading)
-                self.pv_limit_kw = min(self.pv_limit_kw, current)
-            reason = f"limit {limit:g} kW{held}: battery takes {available:.0f} kW, curtail PV"
-        elif self.pv_limit_kw is not None:
-            headroom = (grid + limit - p.release_margin_kw) + max(0.0, available - max(0.0, -bess))
-            if headroom > 0:
-                self._release(min(p.release_step_kw, headroom))
-            reason = f"limit {limit:g} kW{held}: releasing PV (headroom {headroom:.0f} kW)"
-        else:
-            reason = ""
-        return out + self._pv_constraints(reason)
+            self._cap.release(p.release_step_kw)
+            return held_pv(f"limit {limit:g} kW{held} not active: releasing PV")
+        base = snapshot.base_import()
+        reason = (
+            f"grid operator's export limit {limit:g} kW{held} "
+            f"(import without battery {base or 0:.0f} kW)"
+        )
+        out = self._cap.enforce(snapshot, limit, reason, f"limit {limit:g} kW{held}: ")
+        return held_pv("input unusable: PV limit held") if out is None else out
