@@ -12,13 +12,13 @@ previous write is still being confirmed is not written again until it is.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import functools
 import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from app.aio import cancel_and_wait
 from app.control.config import ControlConfig
 from app.control.cycle import Cycle, CycleReport
 from app.control.snapshot import SiteRoles, Snapshot
@@ -80,11 +80,8 @@ class ControlLoop:
         self._task = asyncio.get_running_loop().create_task(self._run(), name="control-cycle")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await cancel_and_wait(self._task)
+        self._task = None
         pending = [t for t in self._in_flight.values() if not t.done()]
         for task in pending:
             task.cancel()
