@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from pymodbus.client import AsyncModbusSerialClient, AsyncModbusTcpClient
 from pymodbus.client.base import ModbusBaseClient
@@ -24,28 +25,22 @@ def make_client(
     internally; the link times and repeats each request itself, so the client gets no
     retries and a timeout that is only a backstop above the longest request timeout.
     """
-    timeout = max(params.timeout_s, response_backstop_s)
+    # both transports: no library reconnect (ModbusLink runs its own) and no library retries
+    common: dict[str, Any] = {
+        "name": name,
+        "reconnect_delay": 0,
+        "timeout": max(params.timeout_s, response_backstop_s),
+        "retries": 0,
+        "trace_packet": trace_packet,
+        "trace_connect": trace_connect,
+    }
     if isinstance(params, TcpParams):
-        return AsyncModbusTcpClient(
-            params.host,
-            port=params.port,
-            name=name,
-            reconnect_delay=0,
-            timeout=timeout,
-            retries=0,
-            trace_packet=trace_packet,
-            trace_connect=trace_connect,
-        )
+        return AsyncModbusTcpClient(params.host, port=params.port, **common)
     return AsyncModbusSerialClient(
         params.serial_port,
         baudrate=params.baudrate,
         parity=params.parity,
         stopbits=params.stopbits,
         bytesize=params.bytesize,
-        name=name,
-        reconnect_delay=0,
-        timeout=timeout,
-        retries=0,
-        trace_packet=trace_packet,
-        trace_connect=trace_connect,
+        **common,
     )
