@@ -14,7 +14,7 @@ from pathlib import Path
 
 from app.paths import DEMO_STATION, default_data_dir
 
-SUBCOMMANDS = ("run", "history", "audit", "backtest", "simulate", "check-config")
+SUBCOMMANDS = ("run", "history", "audit", "control", "backtest", "simulate", "check-config")
 
 
 def _run_options(p: argparse.ArgumentParser) -> None:
@@ -49,6 +49,7 @@ def _run_options(p: argparse.ArgumentParser) -> None:
 def build_parser() -> argparse.ArgumentParser:
     from app.audit.cli import add_audit_parser
     from app.backtest.cli import add_backtest_parser
+    from app.control_versions.cli import add_control_parser
     from app.history.cli import add_history_parser
     from simulator.cli import add_simulate_parser
 
@@ -60,6 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
     _run_options(sub.add_parser("run", help="run the console (the default command)"))
     add_history_parser(sub)
     add_audit_parser(sub)
+    add_control_parser(sub)
     add_backtest_parser(sub)
     add_simulate_parser(sub)
     check = sub.add_parser("check-config", help="validate a station file or a device template")
@@ -93,6 +95,10 @@ def main(argv: list[str] | None = None) -> int:
         from app.audit.cli import run_audit
 
         return run_audit(args)
+    if args.command == "control":
+        from app.control_versions.cli import run_control
+
+        return run_control(args)
     if args.command == "backtest":
         from app.backtest.cli import run_backtest_command
         from simulator.series import simulated_series
@@ -141,10 +147,13 @@ class StationSession:
             import simulator.simulator  # noqa: F401
 
     async def start(self) -> None:
+        import time
+
         from app.config.loader import load_station
         from app.runtime import Runtime
 
         station = self.station
+        clock = time.time
         if self.demo:
             from simulator import Simulator, SimulatorConfig
 
@@ -153,10 +162,13 @@ class StationSession:
                     station, sim_start=self.sim_start, scenario=self.scenario
                 )
             )
+            # one clock for plant and EMS: the simulator's (wall + the --sim-start or the
+            # scenario's offset, 0 without), so tariffs, stamps and history see plant time
+            clock = self.simulator.clock.now
             port = await self.simulator.start(host="127.0.0.1", port=0)
             overrides = {self.DEMO_CONNECTION: {"host": "127.0.0.1", "port": port}}
             station = load_station(self.config, connection_overrides=overrides)
-        self.runtime = Runtime(station, self.data_dir)
+        self.runtime = Runtime(station, self.data_dir, clock=clock)
         await self.runtime.start()
 
     async def stop(self) -> None:

@@ -12,6 +12,7 @@ previous write is still being confirmed is not written again until it is.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import functools
 import logging
 import time
@@ -42,7 +43,10 @@ class CycleStats:
     last_report: CycleReport | None = None
 
 
-class _WallClock:
+class _StationClock:
+    """The runtime's clock as the strategies' ``Clock``: the TOU period and the snapshot's
+    staleness follow station time (the simulator's shifted clock in a demo)."""
+
     def __init__(self, fn: Callable[[], float]) -> None:
         self._fn = fn
 
@@ -68,13 +72,39 @@ class ControlLoop:
         self._points = points
         self._bus = bus
         self._dispatcher = dispatcher
-        self._clock = _WallClock(clock)
+        self._clock = _StationClock(clock)
         self._cycle = Cycle(config.strategies, config.protection)
         self._last_written: dict[str, float] = {}
         self._in_flight: dict[str, asyncio.Task[CommandResult]] = {}
         self._heartbeat = 0
         self._heartbeat_failing: set[str] = set()
         self._task: asyncio.Task[None] | None = None
+
+    def apply(self, config: ControlConfig) -> list[str]:
+        """Swap in new strategies and protection; the next cycle uses them.
+
+        The period, heartbeat and takeover shape the running task and the PCS watchdog, so
+        they keep their running values: returns the names of those that differ (they apply
+        at the next start). Cycles run on this loop, so no cycle sees half a swap.
+        """
+        running = self.config
+        pending = [
+            name
+            for name, old, new in (
+                ("cycle_ms", running.cycle_s, config.cycle_s),
+                ("heartbeat", running.heartbeat, config.heartbeat),
+                ("takeover", running.takeover, config.takeover),
+            )
+            if old != new
+        ]
+        self.config = dataclasses.replace(
+            config,
+            cycle_s=running.cycle_s,
+            heartbeat=running.heartbeat,
+            takeover=running.takeover,
+        )
+        self._cycle = Cycle(self.config.strategies, self.config.protection)
+        return pending
 
     def start(self) -> None:
         self._task = asyncio.get_running_loop().create_task(self._run(), name="control-cycle")

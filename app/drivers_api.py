@@ -7,7 +7,8 @@ group (pyproject.toml), so a new protocol is a new package and no change here.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+import time
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from importlib.metadata import entry_points
 from typing import Any, Protocol, runtime_checkable
@@ -36,6 +37,16 @@ class DriverSink(Protocol):
     def publish(self, values: Mapping[str, PointValue]) -> None: ...
 
     def link_state(self, state: LinkState) -> None: ...
+
+    def now(self) -> float:
+        """The runtime's clock (epoch s): stamp values and link states with it, never
+        time.time(), so a demo on the simulator's shifted clock stamps simulated time."""
+        ...
+
+
+def sink_clock(sink: DriverSink) -> Callable[[], float]:
+    """``sink.now``; a sink written before now() existed (test/benchmark sinks) means wall time."""
+    return getattr(sink, "now", time.time)
 
 
 @runtime_checkable

@@ -21,6 +21,7 @@ from app.audit import AuditEntry, AuditLog, audit_path
 from app.control.cycle import ControlMode
 from app.control.snapshot import SiteRoles
 from app.control_loop import ControlLoop
+from app.control_versions.manager import AppliedVersion, ControlVersioning
 from app.dispatcher import CommandResult, Dispatcher
 from app.drivers_api import Driver, DriverRegistry, LinkState
 from app.events import LINK, LOG, POINTS, EventBus
@@ -49,8 +50,13 @@ class _Sink:
         if previous is None or previous.up != state.up:
             self._rt.bus.publish(LINK, state)
 
+    def now(self) -> float:
+        return self._rt.now()
+
 
 class Runtime:
+    control_poll_s = 3.0  # how often the control versions store is checked (CLI changes)
+
     def __init__(
         self,
         station: Station,
@@ -77,6 +83,11 @@ class Runtime:
         self.audit: AuditLog | None = None
         self.dispatcher: Dispatcher | None = None
         self.control: ControlLoop | None = None
+        self.versions: ControlVersioning | None = None
+
+    def now(self) -> float:
+        """The station's time (epoch s): the simulator's shifted clock in a demo, else wall."""
+        return self._clock()
 
     @property
     def history_path(self) -> Path:
@@ -100,12 +111,13 @@ class Runtime:
             return
         self.data_dir.mkdir(parents=True, exist_ok=True)
         loop = asyncio.get_running_loop()
-        # opening/creating the database is file I/O: keep it off the loop too
+        # opening/creating the database is file I/O: keep it off the loop too; rollups and
+        # retention go by the runtime's clock, the one the samples are stamped with
         self._history = await loop.run_in_executor(
-            None, lambda: HistoryWriter(self.history_path, self.station)
+            None, lambda: HistoryWriter(self.history_path, self.station, clock=self._clock)
         )
         self._reader = await loop.run_in_executor(
-            self._read_executor, HistoryReader, self.history_path
+            self._read_executor, HistoryReader, self.history_path, self._clock
         )
         self.audit = await loop.run_in_executor(None, AuditLog, audit_path(self.data_dir))
         self.dispatcher = Dispatcher(
@@ -130,8 +142,12 @@ class Runtime:
                 log.exception("connection %s failed to start", conn_id)
                 self.bus.publish(LOG, f"connection {conn_id} failed to start: {exc}")
         if self.station.control is not None:
+            # the start rule (app/control_versions/startup.py) picks the version that runs
+            self.versions = ControlVersioning(
+                self.data_dir, self.station, self.audit, self.bus, self._clock
+            )
             self.control = ControlLoop(
-                self.station.control,
+                await self.versions.start(),
                 SiteRoles.from_station(self.station),
                 self.points,
                 self.bus,
@@ -139,6 +155,7 @@ class Runtime:
                 self._clock,
             )
             self.control.start()
+            self.versions.attach(self.control, self.control_poll_s)
 
     async def _seed_energy(self) -> None:
         """Replay today's history into the energy integrators so a restart keeps the day."""
@@ -152,6 +169,8 @@ class Runtime:
         if not self._started:
             return
         self._started = False
+        if self.versions is not None:
+            await self.versions.stop()  # no version is applied to a stopping loop
         if self.control is not None:
             await self.control.stop()  # stop commanding before the links close
         await self._lag.stop()
@@ -194,6 +213,21 @@ class Runtime:
         await self._audit_change(
             user, "setpoint", point_id, None if old is None else f"{old:g}", f"{value:g}", reason
         )
+
+    async def update_control(
+        self, section: dict[str, Any], user: str, reason: str
+    ) -> AppliedVersion:
+        """A new control configuration: validated (ConfigError: nothing changes), stored as
+        a new version, swapped into the running loop and audited."""
+        self._require_control()
+        assert self.versions is not None
+        return await self.versions.update(section, user, reason)
+
+    async def rollback_control(self, version: int, user: str, reason: str) -> AppliedVersion:
+        """A new version copying ``version``, applied like update_control (LookupError if none)."""
+        self._require_control()
+        assert self.versions is not None
+        return await self.versions.rollback(version, user, reason)
 
     def _require_control(self) -> ControlLoop:
         if self.control is None:

@@ -1,7 +1,8 @@
 """The simulator's clock: wall time plus an offset, so a demo at night can show midday.
 
 The plant reads time only through a Clock, so tests inject a ManualClock and run hours of
-physics in no wall time at all.
+physics in no wall time at all. ``main.py --demo`` hands the same SimClock's ``now`` to the
+console's runtime, so the EMS (tariff periods, point stamps, history) sees the plant's time.
 """
 
 from __future__ import annotations

@@ -45,6 +45,21 @@ ISO 8601 such as `2025-06-21T12:00`), `--config FILE` (serve another station fil
 devices), `--seed N` (weather and noise), `--cloudiness 0..1`, `--pcs-mode local|remote`,
 `--duration S`. `uv run main.py --demo` starts the same plant in-process on a free port.
 
+## The demo clock
+
+`uv run main.py --demo --sim-start 12:00` runs the whole process on the simulator's clock,
+not only the plant: one `SimClock` (wall clock + offset, `simulator/clock.py`) is made by the
+simulator and its `now` is the runtime's clock. Point timestamps and link states (drivers
+read it through their sink's `now()`), the control loop's strategies (TOU periods) and
+snapshot staleness, commands and the audit trail, history (stored, rolled up and queried by
+those stamps), today's energy and the console's time column, trend and station clock all
+show simulated time. A scenario's own start time (e.g. noon) shifts the clock the same way;
+without either the offset is 0, i.e. the wall clock. Periods and timeouts (polling, the
+control cycle, loop lag) still run on the monotonic clock. The offset lives only in that
+process: `main.py history --last` and `main.py audit --since` count back from the wall
+clock, so look a shifted demo's data up with `history --from/--to` in simulated time (or
+`audit` without `--since`).
+
 ## Sign conventions
 
 Power in kW. PV >= 0. BESS/PCS/BMS power and current > 0 **discharging**. Grid meter

@@ -38,7 +38,7 @@ class Column(IntEnum):
 
 
 class PointTableModel(QAbstractTableModel):
-    def __init__(self, zone: ZoneInfo, lang: str) -> None:
+    def __init__(self, zone: ZoneInfo, lang: str, now: float | None = None) -> None:
         super().__init__()
         self._zone = zone
         self._lang = lang
@@ -50,7 +50,8 @@ class PointTableModel(QAbstractTableModel):
             tr("col.name", lang),
             tr("col.value", lang),
             tr("col.quality", lang),
-            tr("col.time", lang, zone=zone_label(zone, time.time())),
+            # the zone's offset at station time (``runtime.now()``), which a demo may shift
+            tr("col.time", lang, zone=zone_label(zone, time.time() if now is None else now)),
         ]
         # built once: data() runs for every visible cell on every repaint
         self._faint = QColor(theme.TEXT_FAINT)

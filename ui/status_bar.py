@@ -74,15 +74,16 @@ def format_stats(stats: Mapping[str, float], lang: str) -> tuple[str, bool, str]
 
 
 class StationStatusBar(QStatusBar):
-    """``runtime`` needs ``station``, ``links`` and ``stats``."""
+    """``runtime`` needs ``station``, ``links`` and ``stats``; the clock shows its ``now()``
+    (station time, shifted in a demo), else the wall clock."""
 
-    def __init__(self, runtime: Any, lang: str, clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, runtime: Any, lang: str, clock: Callable[[], float] | None = None) -> None:
         super().__init__()
         self.setSizeGripEnabled(False)
         self._runtime = runtime
         self._station: Station = runtime.station
         self._lang = lang
-        self._clock = clock
+        self._clock = clock or getattr(runtime, "now", time.time)
         self._zone = ZoneInfo(self._station.info.timezone)
         self.links: dict[str, QLabel] = {}
         self.states: dict[str, str] = {}

@@ -36,22 +36,23 @@ DEFAULT_SPAN_S = 15 * 60  # a live view; 1 h and 24 h are one click away
 MAX_SERIES = len(theme.TREND_PENS)
 
 
-def _axis_offset(zone: ZoneInfo) -> int:
+def _axis_offset(zone: ZoneInfo, now: float) -> int:
     """pyqtgraph's DateAxisItem wants seconds *west* of UTC (like time.timezone)."""
-    offset = datetime.now(zone).utcoffset()
+    offset = datetime.fromtimestamp(now, zone).utcoffset()
     return -int(offset.total_seconds()) if offset is not None else 0
 
 
 class TrendPanel(QFrame):
-    """``runtime`` needs ``station``, ``points.get(id)`` and ``async query_history(...)``."""
+    """``runtime`` needs ``station``, ``points.get(id)`` and ``async query_history(...)``;
+    its ``now()`` (station time, shifted in a demo) places the x axis, else the wall clock."""
 
-    def __init__(self, runtime: Any, lang: str, clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, runtime: Any, lang: str, clock: Callable[[], float] | None = None) -> None:
         super().__init__()
         self.setObjectName("panel")
         self._runtime = runtime
         self._station = runtime.station
         self._lang = lang
-        self._clock = clock
+        self._clock = clock or getattr(runtime, "now", time.time)
         self._zone = ZoneInfo(self._station.info.timezone)
         self.span_s = DEFAULT_SPAN_S
         self.series: dict[str, TrendSeries] = {}
@@ -97,7 +98,9 @@ class TrendPanel(QFrame):
         box.addWidget(self.plot, 1)
 
     def _make_plot(self) -> pg.PlotWidget:
-        axis = pg.DateAxisItem(orientation="bottom", utcOffset=_axis_offset(self._zone))
+        axis = pg.DateAxisItem(
+            orientation="bottom", utcOffset=_axis_offset(self._zone, self._clock())
+        )
         plot = pg.PlotWidget(axisItems={"bottom": axis}, background=theme.PLOT_BG)
         item = plot.getPlotItem()
         item.showGrid(x=True, y=True, alpha=0.25)

@@ -10,14 +10,13 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
-import time
 from collections.abc import Coroutine, Sequence
 from typing import Any
 
 from pymodbus.client.base import ModbusBaseClient
 from pymodbus.pdu import ModbusPDU
 
-from app.drivers_api import DriverSink
+from app.drivers_api import DriverSink, sink_clock
 from app.model import Connection, Device, PointSpec
 from drivers.modbus.address import ModbusAddress
 from drivers.modbus.codec import EncodeError, encode, encode_coil
@@ -39,6 +38,7 @@ class ModbusDriver:
     def __init__(self, connection: Connection, devices: Sequence[Device], sink: DriverSink) -> None:
         params: ConnectionParams = connection.params
         self.connection_id = connection.id
+        self._now = sink_clock(sink)  # stamps come from the runtime's clock, not time.time()
         self._devices = {d.id: d for d in devices}
         enabled = [d for d in devices if d.enabled]
         backstop = max((d.timeout_ms for d in enabled), default=1000) / 1000 + _BACKSTOP_MARGIN_S
@@ -114,7 +114,7 @@ class ModbusDriver:
         return abs(address.scale)
 
     def _connection_lost(self, detail: str) -> None:
-        ts = time.time()
+        ts = self._now()
         for poller in self._pollers.values():
             poller.mark_comm_lost(detail, ts)
 

@@ -10,14 +10,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import time
 from collections.abc import Iterable
 
 from pymodbus.client.base import ModbusBaseClient
 from pymodbus.pdu import ModbusPDU
 
 from app.aio import reraise_pending_cancel
-from app.drivers_api import DriverSink, LinkState
+from app.drivers_api import DriverSink, LinkState, sink_clock
 from app.model import Device
 from app.points import PointValue, Quality
 from drivers.modbus.address import ModbusAddress
@@ -43,6 +42,7 @@ class DevicePoller:
         self.timeout_s = device.timeout_ms / 1000
         self._link = link
         self._sink = sink
+        self._now = sink_clock(sink)  # the runtime's clock: simulated time in a shifted demo
         addresses = {p.id: p.address for p in device.points if isinstance(p.address, ModbusAddress)}
         self.blocks = plan_blocks(addresses, max_block, max_gap)
         limits = {p.id: p.limits for p in device.points}
@@ -100,7 +100,7 @@ class DevicePoller:
                 else:
                     self._note_bad_block(block, failure.detail)
                 continue
-            ts = time.time()  # when the response arrived
+            ts = self._now()  # when the response arrived
             if self._link.epoch != epoch:
                 return
             data = response.bits if block.table in ("coil", "discrete") else response.registers
@@ -136,7 +136,7 @@ class DevicePoller:
         return read
 
     def _failed(self, blocks: Iterable[Block], failure: Failure) -> dict[str, PointValue]:
-        ts = time.time()
+        ts = self._now()
         return {
             pid: self._with_quality(pid, failure.quality, ts)
             for block in blocks
@@ -180,7 +180,7 @@ class DevicePoller:
         if self._state == (up, detail):
             return
         self._state = (up, detail)
-        self._sink.link_state(LinkState(self.device.id, up, detail, time.time()))
+        self._sink.link_state(LinkState(self.device.id, up, detail, self._now()))
 
     def _note_bad_block(self, block: Block, detail: str) -> None:
         if block not in self._bad_blocks:
