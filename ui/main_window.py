@@ -2,16 +2,16 @@
 
     +----------------------------------------------------------------------+
     | overview: power tiles                   | today's energy tiles       |
-    +--------------+-------------------------------------------------------+
-    | device tree  | point table of the selected device                    |
-    +--------------+-------------------------------------------------------+
+    +--------------+--------------------------------------------+----------+
+    | device tree  | point table of the selected device         | control  |
+    +--------------+--------------------------------------------+----------+
     | trend (live + history)                                               |
     +----------------------------------------------------------------------+
     | link state per device                     stats · station clock      |
 
 Each panel lives in its own module; this file only builds and connects them. The runtime
-is reached through its facade (station, bus, points, links, stats, query_history) and the
-bus adapter's rate-limited signals.
+is reached through its facade (station, bus, points, links, stats, query_history; control,
+set_mode and set_manual for the control panel) and the bus adapter's rate-limited signals.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QGuiApplication
 from PySide6.QtWidgets import QFrame, QLabel, QMainWindow, QSplitter, QVBoxLayout, QWidget
 
 from app.points import PointValue
+from ui.control_panel import ControlPanel
 from ui.device_tree import SITE, DeviceTree, points_for
 from ui.i18n import LANGUAGES, tr
 from ui.overview import OverviewPanel
@@ -86,6 +87,7 @@ class MainWindow(QMainWindow):
         self.table_view = PointTableView(self.table_model)
         self.table_title = QLabel(tr("table.title", lang))
         self.trend = TrendPanel(rt, lang)
+        self.control_panel = ControlPanel(rt, lang, self._zone)
         self.status = StationStatusBar(rt, lang)
         self.setStatusBar(self.status)
 
@@ -94,7 +96,8 @@ class MainWindow(QMainWindow):
         top.addWidget(
             _panel(self.table_title, self.table_view, hint=QLabel(tr("table.hint", lang)))
         )
-        top.setSizes([400, 1200])
+        top.addWidget(_panel(QLabel(tr("control.title", lang)), self.control_panel))
+        top.setSizes([300, 960, 340])
         body = QSplitter(Qt.Orientation.Vertical)
         body.addWidget(top)
         body.addWidget(self.trend)
@@ -156,6 +159,7 @@ class MainWindow(QMainWindow):
         self.adapter.close()
         self.adapter.deleteLater()
         self.trend.close_tasks()
+        self.control_panel.close_panel()
 
     # ---- events ------------------------------------------------------------------------
     def _show_device(self, key: str) -> None:
