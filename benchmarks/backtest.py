@@ -1,4 +1,4 @@
-"""Backtest speed and economics: simulated days per wall second, and % of the optimal saving.
+"""Backtest speed: simulated days per wall second (economics: benchmarks/economics.py).
 
     uv run python -m benchmarks.backtest [--days 30] [--json]
 
@@ -13,9 +13,8 @@ import datetime as dt
 import time
 import zoneinfo
 from pathlib import Path
-from typing import Any
 
-from app.backtest import default_control, run_backtest
+from app.backtest import run_backtest
 from app.backtest.cli import DEFAULT_START, DEFAULT_TARIFF
 from app.config.loader import load_station
 from app.paths import DEMO_STATION
@@ -24,28 +23,6 @@ from benchmarks._common import print_json, print_table
 from simulator.series import simulated_series
 
 TARGET_DAYS_PER_S = 3.0
-
-
-# rule-based configurations compared on the demo month besides the station's own; the best
-# share of the optimal saving is reported (docs/performance.md, "Backtest")
-CANDIDATES: dict[str, dict[str, Any]] = {
-    "default (docs/backtest.md)": default_control(),
-    "TOU 500 kW, demand 500 kW": {
-        "strategies": [
-            {"kind": "demand_control", "params": {"limit_kw": 500}},
-            {"kind": "export_limit", "params": {"limit_kw": 0}},
-            {"kind": "soc_management"},
-            {
-                "kind": "peak_valley_tou",
-                "params": {
-                    "charge_power_kw": 500,
-                    "discharge_power_kw": 500,
-                    "grid_import_cap_kw": 500,
-                },
-            },
-        ]
-    },
-}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -87,19 +64,6 @@ def main(argv: list[str] | None = None) -> int:
             ),
         ],
     )
-    best_name, best_ratio = "station", ratio
-    rows = [("station's control section", _pct(ratio))]
-    for name, control in CANDIDATES.items():
-        other = run_backtest(
-            station, tariff, load, pv, start_ts=start.timestamp(), days=args.days, control=control
-        ).figures()
-        rows.append((name, _pct(other["ratio_to_optimal"])))
-        if other["ratio_to_optimal"] is not None and (
-            best_ratio is None or other["ratio_to_optimal"] > best_ratio
-        ):
-            best_name, best_ratio = name, other["ratio_to_optimal"]
-    rows.append((f"best: {best_name}", f"{_pct(best_ratio)} (target >= 90 %)"))
-    print_table("Share of the LP optimum's saving reached (same month, same LP bound)", rows)
     if args.json:
         print_json(
             "backtest_days_per_s",
@@ -107,7 +71,6 @@ def main(argv: list[str] | None = None) -> int:
             "days/s",
             TARGET_DAYS_PER_S,
             ratio_to_optimal=ratio,
-            best_rule_ratio_to_optimal=best_ratio,
             bill_without=f["bill_without"],
             bill_strategy=f["bill_strategy"],
             bill_optimal=f["bill_optimal"],

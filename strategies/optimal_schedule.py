@@ -14,7 +14,14 @@ strategy re-plans a rolling ``horizon_h`` horizon from that step, on the measure
   (``demand_charge_per_kw_month``) and the highest 15-minute average import of the current
   (station-local) month seen so far as ``peak_so_far_kw``.
 
-Between re-plans it applies ``pcs == plan.setpoint_at(now)`` (economics band, 400). The LP
+Between re-plans it applies ``pcs == plan.setpoint_at(now)`` (economics band, 400), and
+guards the plan's peak in closed loop: ``pcs >= base_import - target``, the target budgeting
+what is left of the current 15-minute window against max(planned peak, month's peak so far)
+plus ``peak_margin_kw`` (demand control's window, strategies/demand_control.py). The plan is
+open loop between re-plans; without the guard a load above its forecast would set the
+month's demand before the next re-plan could see it. ``prime(ts, load, pv)`` feeds recorded
+quarter hours into the forecast history (the backtest primes it with the days before its
+start, as a station would from its history). The LP
 solve (HiGHS, ~10-20 ms for 96 steps, plus the pvlib clear-sky evaluation) runs inside
 ``compute`` of that one cycle every 15 minutes; every other cycle is a table lookup.
 
@@ -31,7 +38,7 @@ import datetime as dt
 import math
 from collections import deque
 from collections.abc import Sequence
-from typing import ClassVar, Protocol, runtime_checkable
+from typing import ClassVar, Literal, Protocol, runtime_checkable
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -44,8 +51,10 @@ from app.control.snapshot import SiteRoles, Snapshot
 from app.control.strategy import Clock, ControlEvent, StrategyContext, StrategyParams
 from app.forecast import clear_sky_ratio_pv, same_weekday_load
 from app.optimizer import REPLAN_PERIOD_S, Plan, PlanInputs, plan_day, step_start
+from strategies.demand_control import DemandWindow
 
 STEP_S = REPLAN_PERIOD_S
+PEAK_TOL_KW = 1.0  # a planned import this close to the planned peak is peak shaving
 
 
 @runtime_checkable
@@ -74,6 +83,15 @@ class OptimalParams(StrategyParams):
     latitude: float | None = Field(default=None, ge=-90, le=90)
     longitude: float | None = Field(default=None, ge=-180, le=180)
     pv_kwp: float | None = Field(default=None, gt=0)  # None: the PV inverters' total rating
+    peak_guard: bool = True
+    # plan each horizon for its own lowest peak instead of treating the month's peak so far
+    # as paid for (which lets a forecast error raise the month's demand a little every day)
+    plan_above_peak_so_far: bool = True
+    surplus_only_charging: bool = True
+    # per-slot statistic of the same-weekday load history: "max" does not under-forecast the
+    # evening peak that sets the month's demand charge
+    load_statistic: Literal["mean", "max"] = "mean"
+    peak_margin_kw: float = Field(default=0.0, ge=0)
 
     @model_validator(mode="after")
     def _consistent(self) -> OptimalParams:
@@ -153,6 +171,7 @@ class OptimalSchedule:
         self.peak_month: tuple[int, int] | None = None  # (year, month) local
         self.peak_so_far_kw = 0.0
         self.plan: Plan | None = None
+        self.window = DemandWindow()
         self.planned_step: float | None = None  # step of the last re-plan attempt
         self.replans = 0
         self.forecast_method = ""
@@ -182,11 +201,22 @@ class OptimalSchedule:
 
     # --- what the strategy learns from the snapshots ------------------------------------
 
+    def prime(self, ts: Sequence[float], load_kw: Sequence[float], pv_kw: Sequence[float]) -> None:
+        """Feed recorded quarter-hour averages (start times, oldest first) into the history."""
+        for t, load, pv in zip(ts, load_kw, pv_kw, strict=True):
+            self.load_history.add(float(t), float(load))
+            self.pv_history.add(float(t), float(pv))
+        if len(ts):  # close the last quarter: the next sample starts a new one
+            end = float(ts[-1]) + STEP_S
+            self.load_history.add(end, None)
+            self.pv_history.add(end, None)
+
     def _observe(self, snapshot: Snapshot, now: float) -> None:
         self.load_history.add(now, snapshot.load_p())
         self.pv_history.add(now, snapshot.pv_p())
         grid = snapshot.grid_p()
         closed = self.import_quarters.add(now, None if grid is None else max(0.0, grid))
+        self.window.add(now, grid)
         local = dt.datetime.fromtimestamp(now, self.zone)
         month = (local.year, local.month)
         if self.peak_month != month:
@@ -202,7 +232,10 @@ class OptimalSchedule:
         p = self.params
         lts, lkw = self.load_history.arrays()
         flat = current_load if current_load is not None else 0.0
-        load = same_weekday_load(lts, lkw, start, steps, STEP_S, self.timezone, flat_kw=flat)
+        load = same_weekday_load(
+            lts, lkw, start, steps, STEP_S, self.timezone, flat_kw=flat, statistic=p.load_statistic
+        )
+        load_kw = load.values
         pts, pkw = self.pv_history.arrays()
         kwp = p.pv_kwp or self.roles.pv_rating_total_kw
         if p.latitude is not None and p.longitude is not None and kwp > 0:
@@ -210,9 +243,9 @@ class OptimalSchedule:
         else:
             pv = same_weekday_load(pts, pkw, start, steps, STEP_S, self.timezone, k=1, flat_kw=0)
             if "flat" in pv.method:  # no whole day of PV seen: no PV rather than a flat mean
-                return load.values, np.zeros(steps), f"load: {load.method}; PV: none yet"
+                return load_kw, np.zeros(steps), f"load: {load.method}; PV: none yet"
         pv_kw = np.clip(pv.values, 0.0, None)
-        return load.values, pv_kw, f"load: {load.method}; PV: {pv.method}"
+        return load_kw, pv_kw, f"load: {load.method}; PV: {pv.method}"
 
     # --- planning ------------------------------------------------------------------------
 
@@ -229,7 +262,7 @@ class OptimalSchedule:
             import_price=np.asarray(imp, dtype=np.float64),
             export_price=np.asarray(exp, dtype=np.float64),
             demand_charge_per_kw=float(self.tariff.demand_charge_per_kw_month),
-            peak_so_far_kw=self.peak_so_far_kw,
+            peak_so_far_kw=self.peak_so_far_kw if p.plan_above_peak_so_far else 0.0,
             battery=self.battery,
             soc_initial=min(max(soc_pct / 100.0, 0.0), 1.0),
             soc_min=pct(p.soc_min_pct),
@@ -277,7 +310,67 @@ class OptimalSchedule:
         if setpoint is None:
             return []
         why = f"optimal plan from {self._clock(self.plan.start_ts)} (SOC {self.plan.soc_start:.0%})"
-        return [Constraint(self.roles.pcs_setpoint, "eq", setpoint, self.name, self.priority, why)]
+        setpoint, why = self._surplus_only(snapshot, now, setpoint, why)
+        setpoint, why = self._shave_only(snapshot, now, setpoint, why)
+        out = self._guard(snapshot, now)
+        out.append(
+            Constraint(self.roles.pcs_setpoint, "eq", setpoint, self.name, self.priority, why)
+        )
+        return out
+
+    def _surplus_only(
+        self, snapshot: Snapshot, now: float, setpoint: float, why: str
+    ) -> tuple[float, str]:
+        """Where the plan charges without importing, it charges from PV surplus: charge what
+        the site has to spare now, at most the planned power, never buying for it (a cloud
+        the forecast missed would otherwise be bought at that hour's price)."""
+        if not self.params.surplus_only_charging or setpoint >= 0 or self.plan is None:
+            return setpoint, why
+        i = int((now - self.plan.start_ts) // self.plan.step_s)
+        if not 0 <= i < self.plan.n or self.plan.import_kw[i] > 1e-3:
+            return setpoint, why
+        base = snapshot.base_import()
+        if base is None:
+            return setpoint, why
+        spare = max(0.0, -base)
+        if spare >= -setpoint:
+            return setpoint, why
+        return -spare, f"{why}; charging from PV surplus only ({spare:.0f} kW spare)"
+
+    def _shave_only(
+        self, snapshot: Snapshot, now: float, setpoint: float, why: str
+    ) -> tuple[float, str]:
+        """Where the plan discharges to hold its peak, discharge what holds the peak now: a
+        load below its (cautious) forecast needs less, and the energy stays for later; a
+        load above it is the guard's."""
+        plan = self.plan
+        if not self.params.peak_guard or setpoint <= 0 or plan is None:
+            return setpoint, why
+        i = int((now - plan.start_ts) // plan.step_s)
+        if not 0 <= i < plan.n or plan.import_kw[i] < plan.peak_import_kw - PEAK_TOL_KW:
+            return setpoint, why
+        base = snapshot.base_import()
+        if base is None:
+            return setpoint, why
+        peak = plan.peak_import_kw  # not the month's peak so far: that would ratchet it up
+        needed = max(0.0, base - peak)
+        if needed >= setpoint:
+            return setpoint, why
+        return needed, f"{why}; shaving to the planned peak {peak:.0f} kW only"
+
+    def _guard(self, snapshot: Snapshot, now: float) -> list[Constraint]:
+        """The planned peak held in closed loop (first, so the plan's setpoint is clamped to it)."""
+        base = snapshot.base_import()
+        if not self.params.peak_guard or self.plan is None or base is None:
+            return []
+        peak = max(self.plan.peak_import_kw, self.peak_so_far_kw) + self.params.peak_margin_kw
+        if not math.isfinite(peak) or peak <= 0:
+            return []
+        target = self.window.target(now, peak, 0.8 * peak, peak)
+        why = f"hold the planned peak {peak:.0f} kW (window target {target:.0f} kW)"
+        return [
+            Constraint(self.roles.pcs_setpoint, "min", base - target, self.name, self.priority, why)
+        ]
 
     def _clock(self, ts: float) -> str:
         return dt.datetime.fromtimestamp(ts, self.zone).strftime("%H:%M")

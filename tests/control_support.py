@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -26,9 +27,13 @@ CONTROL: dict[str, Any] = {
 }
 
 
-def write_controlled_station(folder: Path, control: dict[str, Any] = CONTROL) -> Path:
+def write_controlled_station(
+    folder: Path, control: dict[str, Any] = CONTROL, poll_ms: dict[str, int] | None = None
+) -> Path:
     data = yaml.safe_load(DEMO_STATION.read_text(encoding="utf-8"))
     data["control"] = control
+    for device in data["devices"]:
+        device["poll_ms"] = (poll_ms or {}).get(device["id"], device["poll_ms"])
     path = folder / "controlled.yaml"
     path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     return path
@@ -36,14 +41,25 @@ def write_controlled_station(folder: Path, control: dict[str, Any] = CONTROL) ->
 
 @contextlib.asynccontextmanager
 async def controlled_station(
-    folder: Path, scenario: str, sim_start: str, control: dict[str, Any] = CONTROL
+    folder: Path,
+    scenario: str,
+    sim_start: str,
+    control: dict[str, Any] = CONTROL,
+    poll_ms: dict[str, int] | None = None,
+    sim_clock: bool = False,
 ) -> AsyncIterator[tuple[Runtime, Simulator]]:
-    path = write_controlled_station(folder, control)
+    """``sim_clock``: the runtime runs on the simulator's clock, as the demo does
+    (main.StationSession); otherwise on the wall clock, like the command-line tools."""
+    path = write_controlled_station(folder, control, poll_ms)
     sim = Simulator(
         SimulatorConfig.for_station(load_station(path), sim_start=sim_start, scenario=scenario)
     )
     port = await sim.start(host="127.0.0.1", port=0)
-    runtime = Runtime(load_station(path, connection_overrides={"sim": {"port": port}}), folder)
+    runtime = Runtime(
+        load_station(path, connection_overrides={"sim": {"port": port}}),
+        folder,
+        clock=sim.clock.now if sim_clock else time.time,
+    )
     try:
         await runtime.start()
         yield runtime, sim

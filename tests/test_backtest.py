@@ -292,3 +292,62 @@ def test_cli_reads_recorded_history(tmp_path: Path, capsys: pytest.CaptureFixtur
     assert run_backtest_command(args) == 2
     err = capsys.readouterr().err
     assert "site.load_p" in err and "2026-07-04T16:00:00Z" in err
+
+
+def test_without_storage_the_export_limit_curtails_pv(station: Station, tariff: Any) -> None:
+    # the default control holds export at 0 kW: the bill without storage has no export revenue
+    result = backtest(station, tariff)
+    assert result.without.export_revenue == 0
+    no_limit = default_control()
+    no_limit["strategies"] = [s for s in no_limit["strategies"] if s["kind"] != "export_limit"]
+    free = backtest(station, tariff, control=no_limit)
+    assert free.without.export_revenue > 0  # the midday PV surplus is sold without a limit
+    assert free.without.total < result.without.total
+
+
+def test_forecasting_strategies_are_primed_with_the_days_before_the_start(
+    station: Station, tariff: Any
+) -> None:
+    from app.backtest.run import prior_quarters
+
+    load, pv = profiles(days=DAYS + 2)
+    earlier = Series(load.ts - 2 * 86400, load.kw, load.step_s, "load")
+    earlier_pv = Series(pv.ts - 2 * 86400, pv.kw, pv.step_s, "pv")
+    ts, load_q, pv_q = prior_quarters(earlier, earlier_pv, START, STEP)
+    assert ts.size == 2 * 96 and ts[-1] == START - 900 and ts[0] == START - 2 * 86400
+    assert load_q[0] == pytest.approx(float(np.mean(load.kw[:3])))
+    assert pv_q.max() > 0 and pv_q.min() == 0  # PV days, clipped at 0 at night
+    # with nothing before the start there is nothing to prime
+    assert prior_quarters(load, pv, START, STEP)[0].size == 0
+
+
+def test_cli_control_file_replaces_the_station_section(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    station = plain_station(tmp_path)
+    control = tmp_path / "tuned.yaml"
+    control.write_text(
+        yaml.safe_dump(
+            {"control": {"strategies": [{"kind": "demand_control", "params": {"limit_kw": 450}}]}}
+        ),
+        encoding="utf-8",
+    )
+    base = ["--station", str(station), "--days", "1", "--start", "2026-07-06", "--step", "300"]
+    assert (
+        run_backtest_command(
+            parse([*base, "--control", str(control), "--json"]), generate=fake_generator
+        )
+        == 0
+    )
+    out = capsys.readouterr().out
+    assert "strategies: demand_control" in out
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(
+        yaml.safe_dump(
+            {"control": {"strategies": [{"kind": "demand_control", "params": {"limit_kw": -1}}]}}
+        ),
+        encoding="utf-8",
+    )
+    assert run_backtest_command(parse([*base, "--control", str(bad)]), generate=fake_generator) == 2
+    err = capsys.readouterr().err
+    assert "bad.yaml" in err and "limit_kw" in err and "-1" in err

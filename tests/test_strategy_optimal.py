@@ -69,10 +69,11 @@ def test_replans_at_quarter_hour_boundaries_only_and_applies_the_plan_between():
         assert s.plan is not None and s.plan.ok
         assert s.plan.start_ts == T0 + 900 * (replans - 1)
         expected = s.plan.setpoint_at(clock.t)
-        assert [(c.point_id, c.op) for c in got] == [(PCS, "eq")]
-        assert got[0].value == pytest.approx(expected)
-        assert got[0].priority == 400
-        seen.append(got[0].value)
+        # the planned peak's guard first (so it clamps the plan's setpoint), then the setpoint
+        assert [(c.point_id, c.op) for c in got] == [(PCS, "min"), (PCS, "eq")]
+        assert got[1].value == pytest.approx(expected)
+        assert all(c.priority == 400 for c in got)
+        seen.append(got[1].value)
     # from 00:30 UTC: the plan charges in the valley hours and discharges in the dear ones
     plan = s.plan.battery_kw
     assert plan[:20].sum() < -100 and plan[22:46].sum() > 100
@@ -169,7 +170,7 @@ def test_with_the_shipped_tariff():
     tariff = load_tariff(BUILTIN_TARIFFS / "zhejiang_large_industrial_1_10kv.yaml")
     s = make(tariff)
     ((got, events),) = run(s, [(0, {})])
-    assert events == [] and len(got) == 1 and got[0][1] == "eq"
+    assert events == [] and [op for _, op, _ in got] == ["min", "eq"]
 
 
 def test_needs_a_tariff_with_prices():
@@ -202,3 +203,96 @@ def test_needs_a_tariff_with_prices():
 def test_invalid_params(params, field):
     with pytest.raises(ValidationError, match=field):
         OptimalParams(**params)
+
+
+def test_the_planned_peak_is_held_in_closed_loop_when_the_load_beats_its_forecast():
+    s = make()  # flat 300 kW forecast (no history), demand charge 30: the plan's peak ~300 kW
+    clock = FakeClock()
+    clock.t = T0
+    s.compute(snap(clock.t, **PLANT), clock)
+    peak = s.plan.peak_import_kw
+    assert 0 < peak < 400
+    # the load jumps 200 kW above the forecast a minute later: the guard asks the battery to
+    # cover the difference now, not at the next re-plan
+    clock.t = T0 + 60
+    got = s.compute(snap(clock.t, grid=500.0, bess=0.0, pv=0.0, soc=50.0), clock)
+    guard = next(c for c in got if c.op == "min")
+    assert guard.value == pytest.approx(500.0 - peak, abs=25.0)
+    assert "planned peak" in guard.reason
+    # without the guard only the open-loop setpoint remains
+    t = make(peak_guard=False)
+    t.compute(snap(T0, **PLANT), clock)
+    assert [c.op for c in t.compute(snap(T0 + 60, grid=500.0, soc=50.0), clock)] == ["eq"]
+
+
+def test_prime_feeds_recorded_quarter_hours_into_the_forecast():
+    s = make(history_days=7)
+    ts = T0 - 8 * H - 86400 + 900 * np.arange(96)  # the whole local day before
+    load = np.where((np.arange(96) // 4 >= 8) & (np.arange(96) // 4 < 20), 400.0, 100.0)
+    s.prime(ts, load, np.zeros(96))
+    assert len(s.load_history.done) == 96
+    got, _, method = s._forecasts(T0 - 8 * H, 96, 250.0)
+    assert "last complete day" in method
+    assert got[0] == pytest.approx(100.0) and got[40] == pytest.approx(400.0)
+
+
+def _with_plan(battery_kw: float, import_kw: float, peak_kw: float, **params) -> OptimalSchedule:
+    """A strategy holding a one-step plan (as if re-planned at T0) without solving."""
+    from app.optimizer import Plan
+
+    s = make(**params)
+    s.planned_step = T0
+    arr = lambda v: np.array([v], dtype=np.float64)  # noqa: E731
+    s.plan = Plan(
+        status="optimal",
+        start_ts=T0,
+        step_s=900.0,
+        battery_kw=arr(battery_kw),
+        import_kw=arr(import_kw),
+        peak_import_kw=peak_kw,
+    )
+    return s
+
+
+def _eq(s: OptimalSchedule, **inputs) -> float:
+    clock = FakeClock()
+    clock.t = T0 + 60
+    got = s.compute(snap(clock.t, **inputs), clock)
+    return next(c.value for c in got if c.op == "eq")
+
+
+def test_where_the_plan_shaves_its_peak_it_discharges_only_what_holds_it_now():
+    # planned: discharge 300 kW to hold import at the 450 kW peak (a 750 kW load forecast)
+    s = _with_plan(300.0, 450.0, 450.0)
+    assert _eq(s, grid=600.0, bess=0.0, pv=0.0, soc=80.0) == pytest.approx(150.0)  # less load
+    s = _with_plan(300.0, 450.0, 450.0)
+    assert _eq(s, grid=900.0, bess=0.0, pv=0.0, soc=80.0) == pytest.approx(300.0)  # the guard's
+    # an arbitrage discharge below the peak is applied as planned
+    s = _with_plan(300.0, 200.0, 450.0)
+    assert _eq(s, grid=600.0, bess=0.0, pv=0.0, soc=80.0) == pytest.approx(300.0)
+
+
+def test_where_the_plan_charges_from_pv_it_never_buys_for_it():
+    # planned: charge 200 kW with no import (PV surplus forecast); a cloud leaves 50 kW spare
+    s = _with_plan(-200.0, 0.0, 450.0)
+    assert _eq(s, grid=-50.0, bess=0.0, pv=300.0, soc=50.0) == pytest.approx(-50.0)
+    s = _with_plan(-200.0, 0.0, 450.0)
+    assert _eq(s, grid=100.0, bess=0.0, pv=300.0, soc=50.0) == pytest.approx(0.0)
+    # switched off, or a plan that imports to charge: the planned power
+    s = _with_plan(-200.0, 0.0, 450.0, surplus_only_charging=False)
+    assert _eq(s, grid=100.0, bess=0.0, pv=300.0, soc=50.0) == pytest.approx(-200.0)
+    s = _with_plan(-200.0, 150.0, 450.0)
+    assert _eq(s, grid=100.0, bess=0.0, pv=300.0, soc=50.0) == pytest.approx(-200.0)
+
+
+def test_plan_above_peak_so_far_false_plans_for_the_lowest_peak():
+    # a month's peak of 700 kW already seen: the textbook MPC treats it as paid and plans up
+    # to it; with the option off the plan aims at the lowest peak it can hold
+    for flag, expect_low in ((True, False), (False, True)):
+        s = make(plan_above_peak_so_far=flag)
+        s.peak_month = (2026, 1)
+        s.peak_so_far_kw = 700.0
+        clock = FakeClock()
+        clock.t = T0
+        s.compute(snap(clock.t, **PLANT), clock)
+        assert (s.plan.peak_import_kw < 600.0) is expect_low

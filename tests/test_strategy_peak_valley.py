@@ -88,3 +88,51 @@ def test_a_failing_tariff_asks_nothing():
 def test_invalid_params(params, field):
     with pytest.raises(ValidationError, match=field):
         PeakValleyParams(**params)
+
+
+def test_reserve_window_stops_discharge_at_its_soc_on_its_weekdays_only():
+    # T0 of the cycle tables is a Thursday (UTC); windows are in the strategy's zone (UTC here)
+    params = {
+        "discharge_power_kw": 300,
+        "reserve_windows": [{"start": "08:30", "end": "10:00", "soc_pct": 60, "weekdays": [3]}],
+    }
+    s = make(**params)
+    thursday = 8 * H + 45 * 60  # 08:45, peak period, inside the window
+    run_table(
+        s,
+        [
+            (thursday, {"grid": 400, "bess": 0, "soc": 70}, [(PCS, "eq", 300)]),
+            (thursday + 60, {"grid": 400, "bess": 0, "soc": 60}, []),  # held at the reserve
+            (9 * H + 59 * 60, {"grid": 400, "bess": 0, "soc": 55}, []),
+            # 10:00: critical peak, outside the window: discharge down to its own 15 %
+            (10 * H, {"grid": 400, "bess": 0, "soc": 55}, [(PCS, "eq", 300)]),
+        ],
+    )
+    friday = 86400 + 8 * H + 45 * 60  # same time on Friday: the window does not apply
+    run_table(make(**params), [(friday, {"grid": 400, "bess": 0, "soc": 55}, [(PCS, "eq", 300)])])
+
+
+def test_charge_window_caps_grid_charging_below_the_period_target():
+    params = {"charge_windows": [{"start": "02:00", "end": "04:00", "soc_pct": 50}]}
+    run_table(
+        make(**params),
+        [
+            (1 * H, {"grid": 300, "bess": 0, "soc": 55}, [(PCS, "eq", -250)]),  # valley, 85 %
+            (2 * H, {"grid": 300, "bess": 0, "soc": 55}, []),  # window: stop at 50 %
+            (3 * H, {"grid": 300, "bess": 0, "soc": 45}, [(PCS, "eq", -250)]),
+            (4 * H, {"grid": 300, "bess": 0, "soc": 55}, [(PCS, "eq", -250)]),
+        ],
+    )
+
+
+def test_window_past_midnight_and_bad_weekdays():
+    from strategies.peak_valley_tou import SocWindow
+
+    w = SocWindow(start="22:00", end="02:00", soc_pct=40, weekdays=[4])  # Friday night
+    import datetime as dt
+
+    assert w.contains(dt.datetime(2026, 7, 3, 23, 0))  # Friday 23:00
+    assert w.contains(dt.datetime(2026, 7, 4, 1, 0))  # Saturday 01:00, Friday's window
+    assert not w.contains(dt.datetime(2026, 7, 4, 23, 0))
+    with pytest.raises(ValidationError, match="weekdays"):
+        SocWindow(start="01:00", end="02:00", soc_pct=40, weekdays=[7])

@@ -27,8 +27,8 @@ from app.backtest.optimum import OptimumError
 from app.backtest.run import run_backtest
 from app.backtest.series import QUARTER_S, Series, SeriesError, read_series_csv
 from app.backtest.xlsx import write_xlsx
-from app.config.errors import ConfigError
-from app.config.loader import load_station
+from app.config.errors import ConfigError, ConfigIssue
+from app.config.loader import load_station, read_yaml
 from app.control.snapshot import SiteRoles
 from app.model import Station
 from app.paths import BUILTIN_TARIFFS
@@ -56,6 +56,11 @@ def add_backtest_parser(subparsers: Any) -> argparse.ArgumentParser:
         help="data folder whose recorded history gives load and PV (give --start)",
     )
     p.add_argument("--strategy", help="run only this configured strategy (name or kind)")
+    p.add_argument(
+        "--control",
+        type=Path,
+        help="YAML whose control: section replaces the station's (tuning without editing it)",
+    )
     p.add_argument(
         "--tariff",
         type=Path,
@@ -97,6 +102,15 @@ def _tariff(args: argparse.Namespace, station: Station) -> Tariff:
     return load_tariff(DEFAULT_TARIFF)
 
 
+def _control_file(path: Path) -> dict[str, Any]:
+    """The ``control:`` mapping of ``path`` (or the whole file when it has no such key)."""
+    data = read_yaml(path)
+    section = data.get("control", data) if isinstance(data, dict) else None
+    if not isinstance(section, dict):
+        raise ConfigError([ConfigIssue(str(path), "control", section, "not a mapping")])
+    return section
+
+
 def run_backtest_command(args: argparse.Namespace, generate: Generator | None = None) -> int:
     try:
         station = load_station(args.station)
@@ -128,6 +142,8 @@ def run_backtest_command(args: argparse.Namespace, generate: Generator | None = 
             soc_pct=args.soc,
             strategy=args.strategy,
             step_s=args.step,
+            control=_control_file(args.control) if args.control else None,
+            control_source=f"{args.control} (control)" if args.control else None,
         )
     except (ConfigError, SeriesError, StrategyNotFound, OptimumError, ValueError) as exc:
         print(f"backtest: {exc}", file=sys.stderr)

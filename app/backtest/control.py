@@ -49,13 +49,14 @@ def build_backtest_control(
     roles: SiteRoles,
     strategy: str | None = None,
     section: dict[str, Any] | None = None,
+    section_source: str | None = None,
     registry: StrategyRegistry | None = None,
 ) -> tuple[ControlConfig, list[str]]:
     """(config, notes). ``strategy`` keeps only the strategy of that name (or kind)."""
     notes: list[str] = []
     if section is None:
         section = control_section(station)
-    source = f"{station.source} (control)"
+    source = section_source or f"{station.source} (control)"
     if section is None:
         section = default_control()
         source = "default control config"

@@ -62,9 +62,11 @@ def run_strategies(
     soc: float = 0.6,
     battery: BatteryParams | None = None,
     ramp_kw_per_s: float = 100.0,
+    prior: tuple[FloatArray, FloatArray, FloatArray] | None = None,
 ) -> StrategyRun:
     """Run ``config`` over ``load_kw``/``pv_kw`` (one value per control step from ``start_ts``,
-    which must be on a quarter hour; the length a whole number of quarter hours)."""
+    which must be on a quarter hour; the length a whole number of quarter hours). ``prior``
+    (quarter-hour start, load, PV before ``start_ts``) primes strategies that forecast."""
     if QUARTER_S % step_s != 0:
         raise ValueError(f"step_s {step_s} must divide 900 s")
     if start_ts % QUARTER_S != 0:
@@ -72,6 +74,11 @@ def run_strategies(
     n = int(load_kw.size)
     bat = Battery(battery or BatteryParams(), soc=soc)
     plant = BacktestPlant(bat, roles, ramp_kw_per_s)
+    if prior is not None and prior[0].size:
+        for strategy in config.strategies:
+            prime = getattr(strategy, "prime", None)
+            if callable(prime):
+                prime(*prior)
     cycle = Cycle(config.strategies, config.protection)
     clock = SimClock(start_ts)
     last: dict[str, float] = {}

@@ -10,7 +10,10 @@ So that the LP can never cost more than a rule-based run over the same month, it
 set contains both the idle battery and the strategies' schedule: the SOC band is widened to
 the band the strategies used, and the terminal SOC target is the lower of the start SOC and
 the strategies' SOC at the end of the month. The export limit is the station's (from its
-export_limit strategy), raised to the largest export either run made.
+export_limit strategy), per quarter hour raised to what the strategies exported in it (a
+strategy may overshoot the limit briefly); PV above it is curtailed, as the strategies do. The
+export limit's margin (``margin_kw``: export_limit keeps that much import so that meter noise
+never turns into backflow) binds the LP too, in every quarter where the strategies kept it.
 
 Net billing where the export price is above the import price (Zhejiang's valley: 0.32 import,
 0.4153 export) is not convex; ``plan_day`` would add binaries for every such step and the MIP
@@ -62,16 +65,18 @@ def solve_optimum(
     run: StrategyRun,
     battery: BatteryParams | None = None,
     export_limit_kw: float = float("inf"),
+    import_margin_kw: float = 0.0,
 ) -> OptimalRun:
-    """``export_limit_kw``: the station's export limit; it is raised to the largest 15-min
-    export of the runs compared (without storage, strategies) so both stay feasible."""
+    """``export_limit_kw``: the station's export limit; per quarter hour it is raised to the
+    strategies' export in that quarter so their schedule stays feasible for the LP."""
     params = battery or BatteryParams()
     imp, exp, _ = tariff.prices(run.ts)
     # net billing with export dearer than import is not convex (it would need a MIP):
     # the LP is priced at min(export, import); its schedule is billed by compute_bill
     exp = np.minimum(exp, imp - EXPORT_BELOW_IMPORT)
-    seen = max(0.0, float(np.max(run.pv_available_kw - run.load_kw)), float(np.max(-run.grid_kw)))
-    export_cap = max(export_limit_kw, seen)
+    export_cap = np.maximum(export_limit_kw, -run.grid_kw)
+    # the export limit's margin (a strategy keeps that much import), where the run kept it
+    min_import = np.clip(np.minimum(import_margin_kw, run.grid_kw), 0.0, None)
     lo_default, hi_default = full_power_soc_window(params)
     soc = run.soc_start
     parts: list[tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray]] = []
@@ -93,7 +98,8 @@ def solve_optimum(
                 soc_min=min(lo_default, used_lo),
                 soc_max=max(hi_default, used_hi),
                 soc_target=min(soc, float(strat[-1])),
-                export_limit_kw=export_cap,
+                export_limit_kw=export_cap[sl],
+                min_import_kw=min_import[sl],
                 start_ts=float(run.ts[sl][0]),
                 step_s=float(QUARTER_S),
                 timezone=tariff.timezone,

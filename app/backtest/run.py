@@ -3,6 +3,7 @@ file's control section; no wall clock; no randomness."""
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -11,12 +12,25 @@ from app.backtest.control import build_backtest_control
 from app.backtest.engine import DEFAULT_STEP_S, run_strategies
 from app.backtest.optimum import solve_optimum
 from app.backtest.result import BacktestResult
-from app.backtest.series import QUARTER_S, Series, on_grid
+from app.backtest.series import QUARTER_S, FloatArray, Series, on_grid, quarter_means
 from app.battery import BatteryParams
 from app.control.config import ControlConfig
 from app.control.snapshot import SiteRoles
 from app.model import Station
 from app.tariff import Tariff, compute_bill
+
+# forecasting strategies learn from at most this much data before the start
+PRIME_MAX_DAYS = 28.0
+
+
+def import_margin(config: ControlConfig) -> float:
+    """The export_limit strategy's margin (kW of import it keeps), else 0."""
+    margins = [
+        float(s.params.margin_kw)  # type: ignore[attr-defined]
+        for s in config.strategies
+        if getattr(s, "kind", "") == "export_limit"
+    ]
+    return max(margins) if margins else 0.0
 
 
 def export_limit(config: ControlConfig) -> float:
@@ -27,6 +41,26 @@ def export_limit(config: ControlConfig) -> float:
         if getattr(s, "kind", "") == "export_limit"
     ]
     return min(limits) if limits else float("inf")
+
+
+def prior_quarters(
+    load: Series, pv: Series, start_ts: float, step_s: int, max_days: float = PRIME_MAX_DAYS
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Quarter-hour (start, load, PV) of the data both series hold before ``start_ts`` (at
+    most ``max_days``): what a station would have recorded before the backtest begins."""
+    first = max(
+        float(load.ts[0]) if load.ts.size else start_ts, float(pv.ts[0]) if pv.ts.size else start_ts
+    )
+    first = max(math.ceil(first / QUARTER_S) * QUARTER_S, start_ts - max_days * 86400)
+    nq = int((start_ts - first) // QUARTER_S)
+    if nq <= 0:
+        empty = np.zeros(0)
+        return empty, empty, empty
+    first = start_ts - nq * QUARTER_S
+    n = nq * (QUARTER_S // step_s)
+    load_q = quarter_means(on_grid(load, first, n, step_s, "load"), step_s)
+    pv_q = quarter_means(np.maximum(on_grid(pv, first, n, step_s, "pv"), 0.0), step_s)
+    return first + QUARTER_S * np.arange(nq, dtype=np.float64), load_q, pv_q
 
 
 def run_backtest(
@@ -42,6 +76,7 @@ def run_backtest(
     strategy: str | None = None,
     step_s: int = DEFAULT_STEP_S,
     control: dict[str, Any] | None = None,
+    control_source: str | None = None,
     roles: SiteRoles | None = None,
 ) -> BacktestResult:
     """Backtest ``days`` from ``start_ts`` (UTC, on a quarter hour).
@@ -56,19 +91,31 @@ def run_backtest(
         raise ValueError(f"days {days} is less than one quarter hour")
     params = battery or BatteryParams()
     roles = roles or SiteRoles.from_station(station)
-    config, notes = build_backtest_control(station, tariff, roles, strategy, control)
+    config, notes = build_backtest_control(
+        station, tariff, roles, strategy, control, section_source=control_source
+    )
     n = n_quarters * (QUARTER_S // step_s)
     load_kw = on_grid(load, start_ts, n, step_s, "load")
     pv_kw = np.maximum(on_grid(pv, start_ts, n, step_s, "pv"), 0.0)
     run = run_strategies(
-        config, roles, start_ts, load_kw, pv_kw, step_s=step_s, soc=soc_pct / 100.0, battery=params
+        config,
+        roles,
+        start_ts,
+        load_kw,
+        pv_kw,
+        step_s=step_s,
+        soc=soc_pct / 100.0,
+        battery=params,
+        prior=prior_quarters(load, pv, start_ts, step_s),
     )
-    optimal = solve_optimum(tariff, run, params, export_limit(config))
+    optimal = solve_optimum(tariff, run, params, export_limit(config), import_margin(config))
     if optimal.months > 1:
         notes.append(
             f"{optimal.months} months: the LP is solved month by month (demand charge per month)"
         )
-    without = compute_bill(tariff, run.ts, run.load_kw - run.pv_available_kw)
+    # without storage the export limit still holds: PV above it is curtailed
+    limit = export_limit(config)
+    without = compute_bill(tariff, run.ts, np.maximum(run.load_kw - run.pv_available_kw, -limit))
     return BacktestResult(
         run=run,
         optimal=optimal,

@@ -57,8 +57,12 @@ def same_weekday_load(
     k: int = DEFAULT_WEEKS,
     min_coverage: float = 0.9,
     flat_kw: float | None = None,
+    statistic: str = "mean",
 ) -> Forecast:
     """Load forecast (kW) for ``steps`` steps from ``start_ts`` (UTC epoch seconds).
+
+    ``statistic``: "mean" of the same-weekday days, or "max" (per slot: a cautious forecast
+    for demand-charge planning, which must not under-forecast the peak).
 
     ``history_ts``/``history_kw``: measured load samples (any resolution; binned to
     ``step_s`` means). Only days strictly before each forecast day are used.
@@ -77,8 +81,9 @@ def same_weekday_load(
         if same:
             with warnings.catch_warnings():  # a slot missing on every day stays NaN
                 warnings.simplefilter("ignore", RuntimeWarning)
-                prof = np.nanmean(np.vstack([complete[d] for d in same]), axis=0)
-            method = f"same-weekday mean of {len(same)} day(s)"
+                reduce = np.nanmax if statistic == "max" else np.nanmean
+                prof = reduce(np.vstack([complete[d] for d in same]), axis=0)
+            method = f"same-weekday {statistic} of {len(same)} day(s)"
         else:
             before = [d for d in complete if d < day]
             if before:

@@ -73,7 +73,7 @@ def explain(prep: Prepared) -> str:
             "curtailment not allowed" if not inp.allow_curtailment else "curtailment at its maximum"
         )
         reasons.append(
-            f"export limit {_kw(inp.export_limit_kw)} below PV surplus {net[i]:.0f} kW "
+            f"export limit {_kw(float(prep.export_cap[i]))} below PV surplus {net[i]:.0f} kW "
             f"{_where(prep, steps)} with {battery} and {curt} "
             f"(worst at {clock_text(inp.start_ts + i * inp.step_s, inp.timezone)}: "
             f"{w[i]:.0f} kW with nowhere to go)"

@@ -75,7 +75,9 @@ class PlanInputs:
     soc_max: float | None = None
     soc_target: float | None = None
     import_limit_kw: float = float("inf")
-    export_limit_kw: float = float("inf")
+    export_limit_kw: float | ArrayLike = float("inf")  # or one cap per step
+    # net import to keep at least (kW, scalar or per step): an anti-backflow margin
+    min_import_kw: float | ArrayLike = 0.0
     allow_curtailment: bool = True
     start_ts: float = 0.0  # UTC epoch seconds of the start of step 0
     step_s: float = 900.0
@@ -106,6 +108,8 @@ class Prepared:
     soc_max: float
     soc_target: float
     inputs: PlanInputs
+    export_cap: FloatArray  # export limit per step (kW, may be inf)
+    min_import: FloatArray  # net import to keep at least per step (kW, 0 for none)
 
 
 def prepare(inputs: PlanInputs) -> Prepared:
@@ -123,7 +127,8 @@ def prepare(inputs: PlanInputs) -> Prepared:
         raise ValueError(f"step_s must be positive, got {inputs.step_s}")
     if inputs.demand_charge_per_kw < 0:
         raise ValueError(f"demand_charge_per_kw must be >= 0, got {inputs.demand_charge_per_kw}")
-    if inputs.import_limit_kw < 0 or inputs.export_limit_kw < 0:
+    export_cap = np.broadcast_to(np.asarray(inputs.export_limit_kw, dtype=np.float64), (n,))
+    if inputs.import_limit_kw < 0 or np.any(export_cap < 0) or np.any(np.isnan(export_cap)):
         raise ValueError("import_limit_kw and export_limit_kw must be >= 0")
     if not 0.0 <= inputs.soc_initial <= 1.0:
         raise ValueError(f"soc_initial {inputs.soc_initial} is outside 0..1")
@@ -140,4 +145,15 @@ def prepare(inputs: PlanInputs) -> Prepared:
         target = float(inputs.soc_target)
         if not 0.0 <= target <= 1.0:
             raise ValueError(f"soc_target {target} is outside 0..1")
-    return Prepared(load, pv, price_imp, price_exp, soc_min, soc_max, target, inputs)
+    return Prepared(
+        load,
+        pv,
+        price_imp,
+        price_exp,
+        soc_min,
+        soc_max,
+        target,
+        inputs,
+        export_cap.copy(),
+        np.maximum(_as_array("min_import_kw", inputs.min_import_kw, n), 0.0),
+    )

@@ -122,7 +122,7 @@ def _big_m(prep: Prepared) -> tuple[float, float]:
     g_max = float(np.max(np.maximum(prep.load, 0.0))) + b.p_charge_max_kw + 1.0
     e_max = float(np.max(prep.pv)) + float(np.max(np.maximum(-prep.load, 0.0)))
     e_max += b.p_discharge_max_kw + 1.0
-    return min(inp.import_limit_kw, g_max), min(inp.export_limit_kw, e_max)
+    return min(inp.import_limit_kw, g_max), min(float(np.max(prep.export_cap)), e_max)
 
 
 def build(
@@ -145,7 +145,7 @@ def build(
     upper[lay.sl("c")] = bat.p_charge_max_kw
     upper[lay.sl("d")] = bat.p_discharge_max_kw
     upper[lay.sl("g")] = inp.import_limit_kw
-    upper[lay.sl("e")] = inp.export_limit_kw
+    upper[lay.sl("e")] = prep.export_cap
     upper[lay.sl("k")] = prep.pv if inp.allow_curtailment else 0.0
     lo, hi = soc_bounds(prep)
     lower[lay.sl("s")] = lo
@@ -194,6 +194,8 @@ def build(
         lp.add_row(row, rhs, rhs)
         # peak: g_t - p <= 0
         lp.add_row([(lay.idx("g", t), 1.0), (lay.idx("p"), -1.0)], -INF, 0.0)
+        if prep.min_import[t] > 0:  # anti-backflow margin: g_t - e_t >= m_t
+            lp.add_row([(lay.idx("g", t), 1.0), (lay.idx("e", t), -1.0)], prep.min_import[t], INF)
         if exclusive_battery is not None and exclusive_battery[t]:  # c <= Pc z, d <= Pd (1 - z)
             z = lay.idx("zb", t)
             lp.add_row([(lay.idx("c", t), 1.0), (z, -bat.p_charge_max_kw)], -INF, 0.0)

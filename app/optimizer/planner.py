@@ -33,7 +33,7 @@ def _why(prep: Prepared, burnt: np.ndarray | None) -> str:
     more = f" and {steps.size - 4} more" if steps.size > 4 else ""
     return (
         f"surplus power has nowhere to go at {when}{more}: export limit "
-        f"{inp.export_limit_kw:g} kW, curtailment "
+        f"{float(prep.export_cap[steps[0]]):g} kW, curtailment "
         f"{'allowed' if inp.allow_curtailment else 'not allowed'}, and the battery could only "
         "take it by charging and discharging at once (burning it as losses), which a PCS "
         "cannot do"
