@@ -37,7 +37,8 @@ def _run_options(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--sim-start",
         metavar="TIME",
-        help="demo: the simulator's clock starts at TIME ('HH:MM' today, or ISO 8601)",
+        help="demo: the station's clock (plant and EMS) starts at TIME "
+        "('HH:MM' today, or ISO 8601)",
     )
     from simulator.cli import add_scenario_argument
 

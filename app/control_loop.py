@@ -79,6 +79,8 @@ class ControlLoop:
         self._heartbeat = 0
         self._heartbeat_failing: set[str] = set()
         self._task: asyncio.Task[None] | None = None
+        # the running configuration's version ("v3"), named in the strategies' audit actor
+        self.version_label: str | None = None
 
     def apply(self, config: ControlConfig) -> list[str]:
         """Swap in new strategies and protection; the next cycle uses them.
@@ -157,6 +159,8 @@ class ControlLoop:
         for pid, value in result.writes.items():
             winner = result.report.arbitration.get(pid)
             actor = f"strategy:{winner.winner}" if winner is not None else "control"
+            if winner is not None and self.version_label:
+                actor += f"@{self.version_label}"
             self._dispatch(pid, value, actor, self._reason(result.report, pid), audit=True)
         for event in result.events:
             self._bus.publish(LOG, str(event))

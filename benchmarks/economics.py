@@ -1,6 +1,6 @@
 """Economics: the share of the LP optimum's saving that rule-based control and the MPC reach.
 
-    uv run python -m benchmarks.economics [--days 30] [--json]
+    uv run python -m benchmarks.economics [--days 30] [--seed 1] [--skip-mpc] [--json]
 
 The demo month (2026-07-01 .. 07-30, Asia/Shanghai) on load and PV from the simulator's
 models (seed 1), generated from 28 days before the start so that forecasting strategies are
@@ -21,6 +21,7 @@ from typing import Any
 
 from app.backtest import run_backtest
 from app.backtest.cli import DEFAULT_START, DEFAULT_TARIFF
+from app.backtest.run import PRIME_MAX_DAYS as PRIME_DAYS
 from app.config.loader import load_station, read_yaml
 from app.paths import DEMO_STATION
 from app.tariff import load_tariff
@@ -30,7 +31,6 @@ from simulator.series import simulated_series
 RESOURCES = Path(__file__).resolve().parent.parent / "resources" / "control"
 RULES = RESOURCES / "demo_rules_tuned.yaml"
 MPC = RESOURCES / "demo_mpc.yaml"
-PRIME_DAYS = 28
 TARGET_RULES, TARGET_MPC = 0.90, 0.95
 
 
@@ -44,13 +44,16 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--days", type=float, default=30.0)
     ap.add_argument("--json", action="store_true")
     ap.add_argument("--skip-mpc", action="store_true", help="leave out the ~100 s MPC run")
+    ap.add_argument("--seed", type=int, default=1, help="seed of the generated load and PV")
     args = ap.parse_args(argv)
     station = load_station(DEMO_STATION)
     tariff = load_tariff(DEFAULT_TARIFF)
     d = DEFAULT_START
     start = dt.datetime(d.year, d.month, d.day, tzinfo=zoneinfo.ZoneInfo(station.info.timezone))
     t0 = start.timestamp()
-    load, pv = simulated_series(station, t0 - PRIME_DAYS * 86400, args.days + PRIME_DAYS)
+    load, pv = simulated_series(
+        station, t0 - PRIME_DAYS * 86400, args.days + PRIME_DAYS, seed=args.seed
+    )
     runs: list[tuple[str, dict[str, Any] | None, str]] = [
         ("demo station's control section (demand 600 kW)", None, "station"),
         (f"best rule-based: {RULES.name}", _section(RULES), "rules"),
@@ -78,7 +81,9 @@ def main(argv: list[str] | None = None) -> int:
         )
     rows.insert(0, ("bill without storage / LP optimum", f"{without:,.2f} / {optimal:,.2f}"))
     rows.append(("targets", f"rule-based >= {TARGET_RULES:.0%}, MPC >= {TARGET_MPC:.0%}"))
-    print_table(f"Economics on the demo month ({args.days:g} days from {d})", rows)
+    print_table(
+        f"Economics on the demo month ({args.days:g} days from {d}, seed {args.seed})", rows
+    )
     if args.json:
         best = ratios["rules"] or 0.0
         print_json(

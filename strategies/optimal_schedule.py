@@ -84,13 +84,16 @@ class OptimalParams(StrategyParams):
     longitude: float | None = Field(default=None, ge=-180, le=180)
     pv_kwp: float | None = Field(default=None, gt=0)  # None: the PV inverters' total rating
     peak_guard: bool = True
-    # plan each horizon for its own lowest peak instead of treating the month's peak so far
-    # as paid for (which lets a forecast error raise the month's demand a little every day)
-    plan_above_peak_so_far: bool = True
+    # the share of the month's peak so far a plan treats as paid (1: the textbook MPC; a
+    # forecast a little low then raises the month's demand a little every day) - below 1 a
+    # plan aims under it, on a low day (a Saturday) it need not shave for nothing
+    paid_peak_share: float = Field(default=1.0, ge=0, le=1)
     surplus_only_charging: bool = True
     # per-slot statistic of the same-weekday load history: "max" does not under-forecast the
     # evening peak that sets the month's demand charge
     load_statistic: Literal["mean", "max"] = "mean"
+    forecast_weeks: int = Field(default=4, ge=1, le=12)  # same-weekday days the forecast uses
+    trend_correction: bool = False
     peak_margin_kw: float = Field(default=0.0, ge=0)
 
     @model_validator(mode="after")
@@ -233,9 +236,22 @@ class OptimalSchedule:
         lts, lkw = self.load_history.arrays()
         flat = current_load if current_load is not None else 0.0
         load = same_weekday_load(
-            lts, lkw, start, steps, STEP_S, self.timezone, flat_kw=flat, statistic=p.load_statistic
+            lts,
+            lkw,
+            start,
+            steps,
+            STEP_S,
+            self.timezone,
+            k=p.forecast_weeks,
+            flat_kw=flat,
+            statistic=p.load_statistic,
         )
         load_kw = load.values
+        method = load.method
+        if p.trend_correction:
+            factor = self._trend(lts, lkw)
+            load_kw = load_kw * factor
+            method += f" x trend {factor:.3f}"
         pts, pkw = self.pv_history.arrays()
         kwp = p.pv_kwp or self.roles.pv_rating_total_kw
         if p.latitude is not None and p.longitude is not None and kwp > 0:
@@ -243,9 +259,32 @@ class OptimalSchedule:
         else:
             pv = same_weekday_load(pts, pkw, start, steps, STEP_S, self.timezone, k=1, flat_kw=0)
             if "flat" in pv.method:  # no whole day of PV seen: no PV rather than a flat mean
-                return load_kw, np.zeros(steps), f"load: {load.method}; PV: none yet"
+                return load_kw, np.zeros(steps), f"load: {method}; PV: none yet"
         pv_kw = np.clip(pv.values, 0.0, None)
-        return load_kw, pv_kw, f"load: {load.method}; PV: {pv.method}"
+        return load_kw, pv_kw, f"load: {method}; PV: {pv.method}"
+
+    def _trend(self, ts: NDArray[np.float64], kw: NDArray[np.float64]) -> float:
+        """Last 24 h of load over what the same method forecast for them (1 without a day of
+        history), clamped to 0.8..1.25: a load that grows week on week (summer cooling) runs
+        above every past same-weekday day, and the evening peak would be under-planned."""
+        day = round(86400 / STEP_S)
+        if ts.size < 2 * day:
+            return 1.0
+        p = self.params
+        past = same_weekday_load(
+            ts[:-day],
+            kw[:-day],
+            float(ts[-day]),
+            day,
+            STEP_S,
+            self.timezone,
+            k=p.forecast_weeks,
+            statistic=p.load_statistic,
+        )
+        expected = float(np.mean(past.values))
+        if "flat" in past.method or expected <= 0:
+            return 1.0
+        return min(max(float(np.mean(kw[-day:])) / expected, 0.8), 1.25)
 
     # --- planning ------------------------------------------------------------------------
 
@@ -262,7 +301,7 @@ class OptimalSchedule:
             import_price=np.asarray(imp, dtype=np.float64),
             export_price=np.asarray(exp, dtype=np.float64),
             demand_charge_per_kw=float(self.tariff.demand_charge_per_kw_month),
-            peak_so_far_kw=self.peak_so_far_kw if p.plan_above_peak_so_far else 0.0,
+            peak_so_far_kw=self.peak_so_far_kw * p.paid_peak_share,
             battery=self.battery,
             soc_initial=min(max(soc_pct / 100.0, 0.0), 1.0),
             soc_min=pct(p.soc_min_pct),

@@ -57,7 +57,8 @@ async def test_demand_limit_holds_through_a_load_spike(tmp_path):
         assert runtime.stats["cycle_lateness_ms"] < 500
         assert cycles and cycles[-1] >= 20  # 500 ms cycles have been running
         actors = {e.actor for e in runtime.audit.entries()}
-    assert "strategy:demand_control" in actors
+    # strategy commands name the strategy and the configuration version that ran
+    assert "strategy:demand_control@v1" in actors
     assert "system" in actors  # the takeover (remote enable) is audited too
 
 

@@ -285,14 +285,31 @@ def test_where_the_plan_charges_from_pv_it_never_buys_for_it():
     assert _eq(s, grid=100.0, bess=0.0, pv=300.0, soc=50.0) == pytest.approx(-200.0)
 
 
-def test_plan_above_peak_so_far_false_plans_for_the_lowest_peak():
-    # a month's peak of 700 kW already seen: the textbook MPC treats it as paid and plans up
-    # to it; with the option off the plan aims at the lowest peak it can hold
-    for flag, expect_low in ((True, False), (False, True)):
-        s = make(plan_above_peak_so_far=flag)
+def test_paid_peak_share_sets_how_much_of_the_months_peak_a_plan_treats_as_paid():
+    # a month's peak of 700 kW already seen: the textbook MPC (share 1) treats it as paid and
+    # plans up to it; with share 0 the plan aims at the lowest peak it can hold
+    for share, expect_low in ((1.0, False), (0.0, True)):
+        s = make(paid_peak_share=share)
         s.peak_month = (2026, 1)
         s.peak_so_far_kw = 700.0
         clock = FakeClock()
         clock.t = T0
         s.compute(snap(clock.t, **PLANT), clock)
         assert (s.plan.peak_import_kw < 600.0) is expect_low
+
+
+def test_trend_correction_scales_the_forecast_by_how_the_last_day_beat_its_own_forecast():
+    days = 15
+    ts = T0 - 8 * H - days * 86400 + 900 * np.arange(days * 96)  # local midnights onwards
+    load = 100.0 * (1 + 0.01 * (np.arange(days * 96) // 96))  # +1 % a day, flat in the day
+    s = make(history_days=21, trend_correction=True)
+    s.prime(ts, load, np.zeros(ts.size))
+    got, _, method = s._forecasts(T0 - 8 * H, 96, None)
+    # the last day (114 kW) against its same-weekday forecast (mean of 107 and 100 kW)
+    assert "trend 1.101" in method
+    # today's forecast (mean of 108 and 101 kW) scaled: the 115 kW the load will be
+    assert got[0] == pytest.approx(104.5 * 114.0 / 103.5)
+    assert abs(got[0] - 115.0) < 0.2
+    plain = make(history_days=21)
+    plain.prime(ts, load, np.zeros(ts.size))
+    assert plain._forecasts(T0 - 8 * H, 96, None)[0][0] == pytest.approx(104.5)

@@ -83,7 +83,8 @@ class MainWindow(QMainWindow):
 
         self.overview = OverviewPanel(station, snapshot, lang)
         self.tree = DeviceTree(station, lang)
-        self.table_model = PointTableModel(self._zone, lang)
+        now = rt.now() if hasattr(rt, "now") else None  # station time (a demo's clock)
+        self.table_model = PointTableModel(self._zone, lang, now=now)
         self.table_view = PointTableView(self.table_model)
         self.table_title = QLabel(tr("table.title", lang))
         self.trend = TrendPanel(rt, lang)

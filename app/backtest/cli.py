@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 from app.backtest.control import StrategyNotFound
 from app.backtest.history_source import history_series
 from app.backtest.optimum import OptimumError
-from app.backtest.run import run_backtest
+from app.backtest.run import PRIME_MAX_DAYS, run_backtest
 from app.backtest.series import QUARTER_S, Series, SeriesError, read_series_csv
 from app.backtest.xlsx import write_xlsx
 from app.config.errors import ConfigError, ConfigIssue
@@ -130,7 +130,11 @@ def run_backtest_command(args: argparse.Namespace, generate: Generator | None = 
                     "no --load/--pv given and no series generator wired in "
                     "(run through main.py, which uses the simulator's models)"
                 )
-            gen_load, gen_pv = generate(station, start, args.days, args.step, args.seed)
+            # from PRIME_MAX_DAYS earlier, so that forecasting strategies start primed
+            before = PRIME_MAX_DAYS * 86400
+            gen_load, gen_pv = generate(
+                station, start - before, args.days + PRIME_MAX_DAYS, args.step, args.seed
+            )
             load, pv = load or gen_load, pv or gen_pv
         result = run_backtest(
             station,

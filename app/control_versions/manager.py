@@ -112,6 +112,7 @@ class ControlVersioning:
     def attach(self, control: ControlLoop, poll_s: float) -> None:
         """Changes now go to ``control``; poll the store for versions made elsewhere."""
         self._control = control
+        control.version_label = self.running.label if self.running is not None else None
         if self._store is None:  # unusable at start: nothing to poll
             return
         self._poll_task = asyncio.get_running_loop().create_task(
@@ -198,6 +199,7 @@ class ControlVersioning:
         if config.mode != version_mode:
             control.mode = config.mode
         self.running = version
+        control.version_label = version.label
         self._seen = max(self._seen, version.version)
         result = "ok" if not pending else f"ok; {', '.join(pending)} apply at the next start"
         ts = self._clock()

@@ -14,7 +14,7 @@ class WriterStatus:
     committed: int  # samples committed since start
     dropped: int  # samples dropped because the queue was full (see docs/history.md)
     lost: int  # samples given up on: invalid rows, or storage still failing at shutdown
-    last_commit: float | None  # wall-clock time of the last successful commit
+    last_commit: float | None  # station-clock time of the last successful commit
     closed: bool = False
 
     def stats(self) -> dict[str, float]:
