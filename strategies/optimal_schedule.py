@@ -264,18 +264,19 @@ class OptimalSchedule:
         return load_kw, pv_kw, f"load: {method}; PV: {pv.method}"
 
     def _trend(self, ts: NDArray[np.float64], kw: NDArray[np.float64]) -> float:
-        """Last 24 h of load over what the same method forecast for them (1 without a day of
-        history), clamped to 0.8..1.25: a load that grows week on week (summer cooling) runs
-        above every past same-weekday day, and the evening peak would be under-planned."""
-        day = round(86400 / STEP_S)
-        if ts.size < 2 * day:
-            return 1.0
+        """The last 24 h of load over what the same method forecast for them (1 without two
+        days of history), clamped to 0.8..1.25: a load that grows week on week
+        (summer cooling) runs above every past same-weekday day, and the evening peak would
+        be under-planned."""
         p = self.params
+        n = round(86400 / STEP_S)  # the last day: a week-long window did worse (94.8 %)
+        if ts.size < 2 * n:
+            return 1.0
         past = same_weekday_load(
-            ts[:-day],
-            kw[:-day],
-            float(ts[-day]),
-            day,
+            ts[:-n],
+            kw[:-n],
+            float(ts[-n]),
+            n,
             STEP_S,
             self.timezone,
             k=p.forecast_weeks,
@@ -284,7 +285,7 @@ class OptimalSchedule:
         expected = float(np.mean(past.values))
         if "flat" in past.method or expected <= 0:
             return 1.0
-        return min(max(float(np.mean(kw[-day:])) / expected, 0.8), 1.25)
+        return min(max(float(np.mean(kw[-n:])) / expected, 0.8), 1.25)
 
     # --- planning ------------------------------------------------------------------------
 
@@ -357,16 +358,24 @@ class OptimalSchedule:
         )
         return out
 
+    def _plan_step(self, now: float) -> int | None:
+        """The index of the plan's step holding ``now``, None outside the plan."""
+        if self.plan is None:
+            return None
+        i = int((now - self.plan.start_ts) // self.plan.step_s)
+        return i if 0 <= i < self.plan.n else None
+
     def _surplus_only(
         self, snapshot: Snapshot, now: float, setpoint: float, why: str
     ) -> tuple[float, str]:
         """Where the plan charges without importing, it charges from PV surplus: charge what
         the site has to spare now, at most the planned power, never buying for it (a cloud
         the forecast missed would otherwise be bought at that hour's price)."""
-        if not self.params.surplus_only_charging or setpoint >= 0 or self.plan is None:
+        i = self._plan_step(now)
+        if not self.params.surplus_only_charging or setpoint >= 0 or i is None:
             return setpoint, why
-        i = int((now - self.plan.start_ts) // self.plan.step_s)
-        if not 0 <= i < self.plan.n or self.plan.import_kw[i] > 1e-3:
+        assert self.plan is not None
+        if self.plan.import_kw[i] > 1e-3:
             return setpoint, why
         base = snapshot.base_import()
         if base is None:
@@ -382,11 +391,10 @@ class OptimalSchedule:
         """Where the plan discharges to hold its peak, discharge what holds the peak now: a
         load below its (cautious) forecast needs less, and the energy stays for later; a
         load above it is the guard's."""
-        plan = self.plan
-        if not self.params.peak_guard or setpoint <= 0 or plan is None:
+        plan, i = self.plan, self._plan_step(now)
+        if not self.params.peak_guard or setpoint <= 0 or plan is None or i is None:
             return setpoint, why
-        i = int((now - plan.start_ts) // plan.step_s)
-        if not 0 <= i < plan.n or plan.import_kw[i] < plan.peak_import_kw - PEAK_TOL_KW:
+        if plan.import_kw[i] < plan.peak_import_kw - PEAK_TOL_KW:
             return setpoint, why
         base = snapshot.base_import()
         if base is None:

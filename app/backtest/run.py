@@ -23,24 +23,19 @@ from app.tariff import Tariff, compute_bill
 PRIME_MAX_DAYS = 28.0
 
 
+def _export_limit_params(config: ControlConfig) -> list[Any]:
+    kinds = (s for s in config.strategies if getattr(s, "kind", "") == "export_limit")
+    return [s.params for s in kinds]  # type: ignore[attr-defined]
+
+
 def import_margin(config: ControlConfig) -> float:
     """The export_limit strategy's margin (kW of import it keeps), else 0."""
-    margins = [
-        float(s.params.margin_kw)  # type: ignore[attr-defined]
-        for s in config.strategies
-        if getattr(s, "kind", "") == "export_limit"
-    ]
-    return max(margins) if margins else 0.0
+    return max((float(p.margin_kw) for p in _export_limit_params(config)), default=0.0)
 
 
 def export_limit(config: ControlConfig) -> float:
     """The export limit of the configured export_limit strategy (kW), else no limit."""
-    limits = [
-        float(s.params.limit_kw)  # type: ignore[attr-defined]
-        for s in config.strategies
-        if getattr(s, "kind", "") == "export_limit"
-    ]
-    return min(limits) if limits else float("inf")
+    return min((float(p.limit_kw) for p in _export_limit_params(config)), default=float("inf"))
 
 
 def prior_quarters(
