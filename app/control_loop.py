@@ -158,8 +158,10 @@ class ControlLoop:
         self._beat()
         for pid, value in result.writes.items():
             winner = result.report.arbitration.get(pid)
-            actor = f"strategy:{winner.winner}" if winner is not None else "control"
-            if winner is not None and self.version_label:
+            # the neutral value (no strategy asked) is the control loop's own decision
+            decided = winner is not None and winner.winner != "neutral"
+            actor = f"strategy:{winner.winner}" if decided and winner else "control"
+            if self.version_label:
                 actor += f"@{self.version_label}"
             self._dispatch(pid, value, actor, self._reason(result.report, pid), audit=True)
         for event in result.events:
