@@ -14,7 +14,16 @@ from pathlib import Path
 
 from app.paths import DEMO_STATION, default_data_dir
 
-SUBCOMMANDS = ("run", "history", "audit", "control", "backtest", "simulate", "check-config")
+SUBCOMMANDS = (
+    "run",
+    "history",
+    "audit",
+    "alarms",
+    "control",
+    "backtest",
+    "simulate",
+    "check-config",
+)
 
 
 def _run_options(p: argparse.ArgumentParser) -> None:
@@ -48,6 +57,7 @@ def _run_options(p: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from app.alarms.cli import add_alarms_parser
     from app.audit.cli import add_audit_parser
     from app.backtest.cli import add_backtest_parser
     from app.control_versions.cli import add_control_parser
@@ -62,6 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
     _run_options(sub.add_parser("run", help="run the console (the default command)"))
     add_history_parser(sub)
     add_audit_parser(sub)
+    add_alarms_parser(sub)
     add_control_parser(sub)
     add_backtest_parser(sub)
     add_simulate_parser(sub)
@@ -96,6 +107,10 @@ def main(argv: list[str] | None = None) -> int:
         from app.audit.cli import run_audit
 
         return run_audit(args)
+    if args.command == "alarms":
+        from app.alarms.cli import run_alarms
+
+        return run_alarms(args)
     if args.command == "control":
         from app.control_versions.cli import run_control
 

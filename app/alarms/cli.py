@@ -1,0 +1,88 @@
+"""`alarms --data DIR [--active] [--since 1h] [--csv] | --kpi [--since 7d]`: the journal."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import sys
+import time
+from pathlib import Path
+
+from app.alarms.journal import AlarmJournal, journal_path
+from app.alarms.journal_entry import JournalEntry
+from app.alarms.kpi import compute_kpis
+from app.history.timespec import format_utc, parse_duration
+
+COLUMNS = ("time", "alarm_id", "source", "priority", "state", "message", "user", "comment", "kind")
+KPI_PERIOD = "7d"
+
+
+def add_alarms_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    p = subparsers.add_parser("alarms", help="list the alarm journal, or its KPI report")
+    p.add_argument("--data", type=Path, required=True, metavar="DIR", help="the data folder")
+    p.add_argument(
+        "--since",
+        metavar="SPAN",
+        help=f"only the last SPAN (e.g. 30m, 1h, 2d; --kpi: default {KPI_PERIOD})",
+    )
+    p.add_argument("--active", action="store_true", help="only the active list (latest state)")
+    p.add_argument("--csv", action="store_true", help="CSV with a header row")
+    p.add_argument("--kpi", action="store_true", help="the KPI report instead of the list")
+    return p
+
+
+def _row(e: JournalEntry) -> list[str]:
+    return [
+        format_utc(e.ts),
+        e.alarm_id,
+        e.source,
+        e.priority.value,
+        e.state.value,
+        e.message,
+        e.user or "",
+        e.comment,
+        e.kind,
+    ]
+
+
+def _error(message: str) -> int:
+    print(f"error: {message}", file=sys.stderr)
+    return 2
+
+
+def run_alarms(args: argparse.Namespace) -> int:
+    if args.kpi and (args.active or args.csv):
+        return _error("--kpi prints a report: it takes no --active or --csv")
+    path = journal_path(args.data)
+    if not Path(args.data).is_dir():
+        return _error(f"--data {args.data}: no such folder")
+    if not path.is_file():
+        return _error(f"--data {args.data}: no alarm journal there ({path})")
+    now = time.time()
+    span = args.since or (KPI_PERIOD if args.kpi else None)
+    since = None
+    if span:
+        try:
+            since = now - parse_duration(span)
+        except ValueError as exc:
+            return _error(f"--since {span!r}: {exc}")
+    with AlarmJournal(path) as journal:
+        if args.kpi:
+            # the whole journal up to now: alarms raised before the period can be stale in it
+            assert since is not None
+            print(compute_kpis(journal.entries(until=now), since, now).text())
+            return 0
+        entries = journal.entries(since=since, active_only=args.active)
+    rows = [_row(e) for e in entries]
+    if args.csv:
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(COLUMNS)
+        writer.writerows(rows)
+        return 0
+    widths = [
+        max(len(c), *(len(r[i]) for r in rows)) if rows else len(c) for i, c in enumerate(COLUMNS)
+    ]
+    print("  ".join(c.ljust(w) for c, w in zip(COLUMNS, widths, strict=True)).rstrip())
+    for r in rows:
+        print("  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)).rstrip())
+    return 0
