@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from app.alarms.rules import AlarmRule
 from app.config.schema import HistoryConfig, I18nText, Limits, PointKind, StationInfo, Template
 
 
@@ -23,6 +24,7 @@ class PointSpec:
     limits: Limits | None = None
     address: Any = None  # the driver's validated address object
     expr: str | None = None  # calculated points only
+    alarms: AlarmRule | None = None  # the template's rule with the station's override
 
     @property
     def writable(self) -> bool:
@@ -64,6 +66,11 @@ class Station:
     points: dict[str, PointSpec] = field(default_factory=dict)
     control: Any = None  # app.control.config.ControlConfig when the station has a control section
     tariff: Any = None  # app.tariff.Tariff when the station names one
+
+    @property
+    def alarm_rules(self) -> dict[str, AlarmRule]:
+        """Every point's alarm rule by point id (template rules with station overrides)."""
+        return {pid: p.alarms for pid, p in self.points.items() if p.alarms is not None}
 
     def devices_on(self, connection_id: str) -> list[Device]:
         return [d for d in self.devices.values() if d.connection_id == connection_id]

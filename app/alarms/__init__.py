@@ -8,10 +8,15 @@
 
 Every time is an explicit UTC epoch float passed in by the caller (the control cycle's
 clock), so each rule is testable without waiting. See docs/alarms.md.
+
+The engine (app.alarms.engine), journal (app.alarms.journal) and KPIs (app.alarms.kpi) are
+imported from their modules: the engine needs app.model, which imports app.alarms.rules,
+so the package itself stays free of them.
 """
 
 from app.alarms.analog import AnalogEvaluator, AnalogLimits, Level, LimitCondition
 from app.alarms.flood import FloodDetector
+from app.alarms.journal_entry import JournalEntry
 from app.alarms.lifecycle import MAX_SHELVE_S, Alarm, AlarmError
 from app.alarms.states import LISTED, AlarmState, Priority, Transition
 from app.alarms.window import SlidingCount
@@ -25,6 +30,7 @@ __all__ = [
     "AnalogEvaluator",
     "AnalogLimits",
     "FloodDetector",
+    "JournalEntry",
     "Level",
     "LimitCondition",
     "Priority",

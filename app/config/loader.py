@@ -14,6 +14,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from app.alarms.rules import AlarmRule, merge_override, parse_rule
 from app.calc import ExpressionError, calculation_order, compile_expression
 from app.config.errors import ConfigError, ConfigIssue, issues_from_validation
 from app.config.schema import StationFile, Template
@@ -73,9 +74,51 @@ def load_template(path: str | Path) -> Template:
     path = Path(path)
     data = _mapping(path, read_yaml(path))
     try:
-        return Template.model_validate(data)
+        template = Template.model_validate(data)
     except ValidationError as exc:
         raise ConfigError(issues_from_validation(path, exc)) from None
+    validate_template_alarms(path, template)
+    return template
+
+
+def _rule(
+    file: Path, field: str, kind: str, data: dict[str, Any]
+) -> tuple[AlarmRule | None, list[ConfigIssue]]:
+    """One point's alarm rule, or the issues located under ``field``."""
+    try:
+        return parse_rule(kind, data), []
+    except ValidationError as exc:
+        return None, issues_from_validation(file, exc, prefix=field)
+    except ValueError as exc:
+        return None, [ConfigIssue(str(file), field, data, str(exc))]
+
+
+def validate_template_alarms(path: Path, template: Template) -> list[AlarmRule | None]:
+    """Each point's alarm rule (None without one); ConfigError lists every bad rule."""
+    issues: list[ConfigIssue] = []
+    out: list[AlarmRule | None] = []
+    for j, tp in enumerate(template.points):
+        rule, found = (
+            (None, [])
+            if tp.alarms is None
+            else _rule(path, f"points[{j}].alarms", tp.kind, tp.alarms)
+        )
+        out.append(rule)
+        issues += found
+    if issues:
+        raise ConfigError(issues)
+    return out
+
+
+def _point_rule(
+    path: Path, overrides: dict[str, dict[str, Any]], pid: str, kind: str, base: Any
+) -> tuple[AlarmRule | None, list[ConfigIssue]]:
+    """The template's rule (``base``, already valid) with the station's override laid over."""
+    override = overrides.get(pid)
+    if override is None:
+        return base, []
+    template_rule = base.model_dump(mode="json", exclude_unset=True) if base is not None else None
+    return _rule(path, f"alarm_overrides.{pid}", kind, merge_override(template_rule, override))
 
 
 def validate_template_addresses(path: Path, template: Template, factory: Any) -> list[Any]:
@@ -151,6 +194,8 @@ def load_station(
 
     templates: dict[str, Template] = {}
     addresses: dict[str, list[Any]] = {}
+    rules: dict[str, list[AlarmRule | None]] = {}
+    bad_templates: set[str] = set()
     devices: dict[str, Device] = {}
     all_points: dict[str, PointSpec] = {}
     for i, d in enumerate(sf.devices):
@@ -187,8 +232,11 @@ def load_station(
                     addresses[d.template] = validate_template_addresses(
                         tpath, template, registry.get(template.protocol)
                     )
+                rules[d.template] = validate_template_alarms(tpath, template)
             except ConfigError as exc:
-                issues += exc.issues
+                if d.template not in bad_templates:  # once, not once per device using it
+                    issues += exc.issues
+                bad_templates.add(d.template)
                 continue
             templates[d.template] = template
         if template.protocol != conn_cfg.driver:
@@ -209,8 +257,12 @@ def load_station(
             issues += issues_from_validation(path, exc, prefix=f"{field}.params")
             continue
         points = []
-        for tp, address in zip(template.points, addresses[d.template], strict=True):
+        for tp, address, base in zip(
+            template.points, addresses[d.template], rules[d.template], strict=True
+        ):
             pid = f"{d.id}.{tp.id}"
+            rule, found = _point_rule(path, sf.alarm_overrides, pid, tp.kind, base)
+            issues += found
             spec = PointSpec(
                 id=pid,
                 name=tp.name,
@@ -219,6 +271,7 @@ def load_station(
                 device_id=d.id,
                 limits=tp.limits,
                 address=address,
+                alarms=rule,
             )
             points.append(spec)
             all_points[pid] = spec
@@ -246,7 +299,11 @@ def load_station(
         except ExpressionError as exc:
             issues.append(ConfigIssue(file, f"{field}.expr", calc.expr, str(exc)))
             continue
-        spec = PointSpec(id=calc.id, name=calc.name, unit=calc.unit, kind=calc.kind, expr=calc.expr)
+        rule, found = _point_rule(path, sf.alarm_overrides, calc.id, calc.kind, None)
+        issues += found
+        spec = PointSpec(
+            id=calc.id, name=calc.name, unit=calc.unit, kind=calc.kind, expr=calc.expr, alarms=rule
+        )
         calculated.append(spec)
         all_points[calc.id] = spec
     # a device that failed to load already has its error; its points are not "unknown" too
@@ -256,6 +313,9 @@ def load_station(
             if ref.split(".", 1)[0] in failed:
                 continue
             issues.append(ConfigIssue(file, f"calculated[{i}].expr", ref, "unknown point"))
+    for pid, override in sf.alarm_overrides.items():
+        if pid not in all_points and pid.split(".", 1)[0] not in failed:
+            issues.append(ConfigIssue(file, f"alarm_overrides.{pid}", override, "unknown point"))
     if not issues:
         try:
             calculation_order({p.id: refs[i] for i, p in enumerate(calculated)})

@@ -64,6 +64,8 @@ class TemplatePoint(Strict):
     description: str | None = None
     # protocol-specific address (e.g. Modbus table/register/type); validated by the driver
     address: dict[str, Any] | None = None
+    # the point's alarm rule (app/alarms/rules.py); validated by the loader against `kind`
+    alarms: dict[str, Any] | None = None
 
 
 class Template(Strict):
@@ -167,3 +169,5 @@ class StationFile(Strict):
     tariff: str | None = None
     # the control cycle and its strategies (app/control/config.py validates it)
     control: dict[str, Any] | None = None
+    # per point id, keys laid over the template's alarm rule (`key: null` removes a key)
+    alarm_overrides: dict[str, dict[str, Any]] = Field(default_factory=dict)

@@ -1,0 +1,277 @@
+"""The station's alarm engine: the rules of the loaded Station, run on point batches.
+
+Pure and clock-free: every call takes the time (or carries it in the values), nothing
+blocks, nothing is written. Each call returns the JournalEntry list the caller journals.
+
+- ``on_points(batch)``: evaluates the rules of the points in the batch, at each value's ts.
+- ``on_link(state)``: one alarm ``link.<device>`` (priority high) per device. While a link
+  is down, the device's point and quality alarms are suppressed (still evaluated and
+  counted), so a stopped simulator raises one alarm per device, not one per point.
+- ``stale(ts)``: ``quality.<device>`` is active while any point of the device has been bad
+  (or uncertain:stale) for at least ``stale_s`` while its link was up.
+- ``tick(ts)``: once a cycle: ends expired shelves, completes delays without a new value,
+  runs ``stale`` and lets a flood end.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from app.alarms.flood import FloodDetector
+from app.alarms.journal_entry import JournalEntry
+from app.alarms.lifecycle import MAX_SHELVE_S, Alarm, AlarmError
+from app.alarms.rules_points import PointAlarms, Slot, bind
+from app.alarms.states import AlarmState, Priority, Transition
+from app.drivers_api import LinkState
+from app.model import Station
+from app.points import PointValue, Quality
+
+STALE_S = 60.0
+"""A point bad this long raises its device's quality alarm (one per device, not per point)."""
+
+
+@dataclass(frozen=True, slots=True)
+class AlarmView:
+    """One alarm as a list shows it."""
+
+    alarm_id: str
+    source: str
+    point_id: str | None
+    priority: Priority
+    state: AlarmState
+    activated_ts: float | None
+    chattering: bool
+    message: str
+
+
+class AlarmEngine:
+    def __init__(
+        self,
+        station: Station,
+        *,
+        stale_s: float = STALE_S,
+        flood: FloodDetector | None = None,
+        max_shelve_s: float = MAX_SHELVE_S,
+    ) -> None:
+        self.stale_s = stale_s
+        self._max_shelve_s = max_shelve_s
+        self.flood = flood if flood is not None else FloodDetector()
+        self._points: dict[str, PointAlarms] = {}
+        self._slots: dict[str, Slot] = {}  # every alarm by id
+        self._device_slots: dict[str, list[Slot]] = {}  # what a link loss suppresses
+        self._device_of: dict[str, str] = {}  # point id -> device id
+        self._link: dict[str, Slot] = {}
+        self._quality: dict[str, Slot] = {}
+        self._last: dict[str, PointValue] = {}  # the last value of points with a rule
+        self._pending: set[str] = set()  # points with a delay running
+        self._shelved: set[str] = set()
+        self._bad_since: dict[str, dict[str, float]] = {}  # device -> point -> since
+        self._down: set[str] = set()  # devices whose link is down
+        self._last_activation = float("-inf")
+
+        devices = set(station.devices)
+        for spec in station.points.values():
+            if spec.device_id is not None:
+                devices.add(spec.device_id)
+                self._device_of[spec.id] = spec.device_id
+            bound = bind(spec, max_shelve_s)
+            if bound is None:
+                continue
+            self._points[spec.id] = bound
+            for slot in bound.slots:
+                self._add(slot)
+                if spec.device_id is not None:
+                    self._device_slots.setdefault(spec.device_id, []).append(slot)
+        for dev in sorted(devices):
+            link = Slot(self._new(f"link.{dev}", Priority.HIGH), dev, f"Communication lost: {dev}")
+            quality = Slot(
+                self._new(f"quality.{dev}", Priority.LOW), dev, f"Points of {dev} bad (stale)"
+            )
+            self._link[dev] = link
+            self._quality[dev] = quality
+            self._add(link)
+            self._add(quality)
+            self._device_slots.setdefault(dev, []).append(quality)
+
+    def _new(self, alarm_id: str, priority: Priority) -> Alarm:
+        return Alarm(alarm_id, priority, max_shelve_s=self._max_shelve_s)
+
+    def _add(self, slot: Slot) -> None:
+        if slot.alarm.alarm_id in self._slots:
+            raise ValueError(f"duplicate alarm id {slot.alarm.alarm_id!r}")
+        self._slots[slot.alarm.alarm_id] = slot
+
+    # -- the process -----------------------------------------------------------------
+
+    def on_points(self, batch: Mapping[str, PointValue]) -> list[JournalEntry]:
+        out: list[JournalEntry] = []
+        points, device_of = self._points, self._device_of
+        for pid, pv in batch.items():
+            # fast path: a good value of a device with no bad point has nothing to track
+            if pv.quality is not Quality.GOOD or self._bad_since:
+                dev = device_of.get(pid)
+                if dev is not None and dev not in self._down:
+                    self._track_quality(dev, pid, pv)
+            bound = points.get(pid)
+            if bound is None:
+                continue
+            self._last[pid] = pv
+            out += bound.update(pv.ts, pv.value, pv.quality)
+            if bound.pending:
+                self._pending.add(pid)
+            else:
+                self._pending.discard(pid)
+        return self._flood(out)
+
+    def on_link(self, state: LinkState) -> list[JournalEntry]:
+        link = self._link.get(state.device_id)
+        if link is None:
+            return []
+        link.text = f"Communication lost: {state.device_id}" + (
+            f" ({state.detail})" if state.detail and not state.up else ""
+        )
+        out = self._entries(link, link.alarm.evaluate(state.ts, not state.up))
+        # Points that go bad because the link is down are the link alarm's: they do not
+        # count towards the quality alarm, during the outage or after it.
+        self._bad_since.pop(state.device_id, None)
+        if state.up:
+            self._down.discard(state.device_id)
+        else:
+            self._down.add(state.device_id)
+        for slot in self._device_slots.get(state.device_id, ()):
+            if state.up:
+                t = slot.alarm.unsuppress(state.ts, "link up")
+            else:
+                t = slot.alarm.suppress(state.ts, "link down")
+            # normal <-> suppressed is by design and silent; only a listed alarm that
+            # leaves (or comes back to) the list is journaled.
+            if t is not None and AlarmState.NORMAL not in (t.from_state, t.to_state):
+                out.append(slot.entry(t))
+        return self._flood(out)
+
+    def stale(self, ts: float) -> list[JournalEntry]:
+        out: list[JournalEntry] = []
+        for dev, slot in self._quality.items():
+            since = self._bad_since.get(dev)
+            bad = [pid for pid, t0 in since.items() if ts - t0 >= self.stale_s] if since else []
+            if bad:
+                slot.text = (
+                    f"{len(bad)} point(s) of {dev} bad for more than {self.stale_s:g} s"
+                    f" (first: {min(bad)})"
+                )
+            out += self._entries(slot, slot.alarm.evaluate(ts, bool(bad)))
+        return self._flood(out)
+
+    def tick(self, ts: float) -> list[JournalEntry]:
+        out: list[JournalEntry] = []
+        for alarm_id in sorted(self._shelved):
+            slot = self._slots[alarm_id]
+            until = slot.alarm.shelved_until
+            if until is None or ts >= until:
+                self._shelved.discard(alarm_id)
+                # evaluate() ends the shelve and re-evaluates against the current condition
+                out += self._entries(slot, slot.alarm.evaluate(ts, slot.alarm.condition))
+        for pid in sorted(self._pending):
+            pv = self._last[pid]
+            bound = self._points[pid]
+            out += bound.update(ts, pv.value, pv.quality)
+            if not bound.pending:
+                self._pending.discard(pid)
+        out = self._flood(out)
+        out += self.stale(ts)
+        self.flood.update(ts)
+        return out
+
+    # -- operator actions ------------------------------------------------------------
+
+    def acknowledge(self, alarm_id: str, user: str, comment: str, ts: float) -> list[JournalEntry]:
+        slot = self._slot(alarm_id)
+        return self._entries(slot, slot.alarm.acknowledge(user, comment, ts))
+
+    def acknowledge_all(
+        self, alarm_ids: Iterable[str], user: str, comment: str, ts: float
+    ) -> list[JournalEntry]:
+        out: list[JournalEntry] = []
+        for alarm_id in alarm_ids:
+            out += self.acknowledge(alarm_id, user, comment, ts)
+        return out
+
+    def shelve(
+        self, alarm_id: str, user: str, reason: str, duration_s: float, ts: float
+    ) -> list[JournalEntry]:
+        slot = self._slot(alarm_id)
+        out = self._entries(slot, slot.alarm.shelve(user, reason, duration_s, ts))
+        self._shelved.add(alarm_id)
+        return out
+
+    def unshelve(self, alarm_id: str, user: str, comment: str, ts: float) -> list[JournalEntry]:
+        slot = self._slot(alarm_id)
+        self._shelved.discard(alarm_id)
+        return self._flood(self._entries(slot, slot.alarm.unshelve(user, comment, ts)))
+
+    # -- views -----------------------------------------------------------------------
+
+    def alarm(self, alarm_id: str) -> Alarm:
+        return self._slot(alarm_id).alarm
+
+    @property
+    def alarm_ids(self) -> list[str]:
+        return list(self._slots)
+
+    def active(self) -> list[AlarmView]:
+        """The active list (unack, acked, rtn_unack): by priority, then the newest first."""
+        return self._views(s for s in self._slots.values() if s.alarm.listed)
+
+    def shelved(self) -> list[AlarmView]:
+        return self._views(s for s in self._slots.values() if s.alarm.state is AlarmState.SHELVED)
+
+    def _views(self, slots: Iterable[Slot]) -> list[AlarmView]:
+        views = [
+            AlarmView(
+                s.alarm.alarm_id,
+                s.source,
+                s.point_id,
+                s.alarm.priority,
+                s.alarm.state,
+                s.alarm.activated_ts,
+                s.alarm.chattering,
+                s.message,
+            )
+            for s in slots
+        ]
+        views.sort(key=lambda v: (v.priority.rank, -(v.activated_ts or 0.0), v.alarm_id))
+        return views
+
+    # -- internals -------------------------------------------------------------------
+
+    def _slot(self, alarm_id: str) -> Slot:
+        try:
+            return self._slots[alarm_id]
+        except KeyError:
+            raise AlarmError(f"unknown alarm {alarm_id!r}") from None
+
+    def _entries(self, slot: Slot, t: Transition | None) -> list[JournalEntry]:
+        return [] if t is None else [slot.entry(t)]
+
+    def _track_quality(self, dev: str, pid: str, pv: PointValue) -> None:
+        bad = pv.quality.is_bad or pv.quality is Quality.UNCERTAIN_STALE
+        since = self._bad_since.get(dev)
+        if bad:
+            if since is None:
+                self._bad_since[dev] = {pid: pv.ts}
+            else:
+                since.setdefault(pid, pv.ts)
+        elif since is not None and pid in since:
+            del since[pid]
+            if not since:
+                del self._bad_since[dev]
+
+    def _flood(self, entries: list[JournalEntry]) -> list[JournalEntry]:
+        # Every annunciated activation counts, in time order (values in a batch may carry
+        # slightly different timestamps, so a later one never goes backwards).
+        for e in entries:
+            if e.state is AlarmState.UNACK and e.previous is not AlarmState.UNACK:
+                self._last_activation = max(self._last_activation, e.ts)
+                self.flood.record(self._last_activation)
+        return entries

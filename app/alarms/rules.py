@@ -1,0 +1,125 @@
+"""Alarm rules as data: what a template point's ``alarms:`` mapping (and a station's
+``alarm_overrides:``) may say. Validation only; the engine (engine.py) runs the rules.
+
+An analog rule is an AnalogLimits (so the limits are checked by the one validator that the
+evaluator also trusts) plus the priority and the operator's text; a digital rule names the
+bit value that is abnormal.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from app.alarms.analog import AnalogLimits, Level
+from app.alarms.states import Priority
+
+DEFAULT_PRIORITY = {
+    Level.HH: Priority.HIGH,
+    Level.H: Priority.MEDIUM,
+    Level.L: Priority.MEDIUM,
+    Level.LL: Priority.HIGH,
+}
+"""Used for a level the rule gives no priority: the outer limits are the urgent ones."""
+
+LEVEL_TEXT = {Level.HH: "high-high", Level.H: "high", Level.L: "low", Level.LL: "low-low"}
+
+_LEVELS = frozenset(lvl.value for lvl in Level)
+
+ANALOG_KINDS = frozenset({"analog", "counter"})
+DIGITAL_KINDS = frozenset({"digital"})
+
+
+class AnalogRule(AnalogLimits):
+    """HH/H/L/LL limits with deadband and delays, one priority or one per level."""
+
+    priority: Priority | dict[Level, Priority] | None = None
+    message: str | None = Field(default=None, min_length=1)
+
+    @field_validator("priority", mode="before")
+    @classmethod
+    def _priorities(cls, value: Any) -> Any:
+        # One readable error located on `priority` instead of pydantic's per-branch union
+        # errors.
+        if value is None or isinstance(value, Priority):
+            return value
+        if isinstance(value, str):
+            return _priority(value)
+        if not isinstance(value, dict):
+            raise ValueError("give one priority, or a mapping {level: priority}")
+        out = {}
+        for key, prio in value.items():
+            if key not in _LEVELS:
+                raise ValueError(f"unknown level {key!r} (levels: hh, h, l, ll)")
+            out[Level(key)] = _priority(prio)
+        return out
+
+    @model_validator(mode="after")
+    def _priority_levels_set(self) -> AnalogRule:
+        # After the fields, so a limit that failed its own check is not reported twice.
+        if isinstance(self.priority, dict):
+            unset = [str(lvl) for lvl in self.priority if self.limit(lvl) is None]
+            if unset:
+                raise ValueError(f"priority names {', '.join(unset)}, which has no limit")
+        return self
+
+    def priority_of(self, level: Level) -> Priority:
+        if isinstance(self.priority, Priority):
+            return self.priority
+        if isinstance(self.priority, dict) and level in self.priority:
+            return self.priority[level]
+        return DEFAULT_PRIORITY[level]
+
+
+class DigitalRule(BaseModel):
+    """A fault bit or a state bit: abnormal while the point equals ``when``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    when: Literal[0, 1] = 1
+    priority: Priority = Priority.MEDIUM
+    message: str | None = Field(default=None, min_length=1)
+
+
+AlarmRule = AnalogRule | DigitalRule
+
+
+def _priority(value: Any) -> Priority:
+    try:
+        return Priority(value)
+    except ValueError:
+        known = ", ".join(p.value for p in Priority)
+        raise ValueError(f"unknown priority {value!r} (known: {known})") from None
+
+
+def parse_rule(kind: str, data: Any) -> AlarmRule:
+    """The rule for a point of ``kind``; raises ValidationError or ValueError.
+
+    The point's kind picks the rule type, so ``h:`` on a digital point is an unknown key
+    rather than a guess between two shapes.
+    """
+    if kind in DIGITAL_KINDS:
+        return DigitalRule.model_validate(data)
+    if kind in ANALOG_KINDS:
+        return AnalogRule.model_validate(data)
+    raise ValueError(f"a {kind} point carries no alarms (only analog, counter and digital)")
+
+
+def merge_override(base: Mapping[str, Any] | None, override: Mapping[str, Any]) -> dict[str, Any]:
+    """A station override laid over the template's rule, key by key; ``key: null`` removes.
+
+    Removing a limit also drops its entry from a per-level priority mapping, so
+    ``{hh: null}`` works without restating the priorities.
+    """
+    merged = dict(base or {})
+    for key, value in override.items():
+        if value is not None:
+            merged[key] = value
+            continue
+        merged.pop(key, None)
+        priority = merged.get("priority")
+        if key in _LEVELS and isinstance(priority, Mapping) and key in priority:
+            merged["priority"] = {k: v for k, v in priority.items() if k != key}
+    return merged

@@ -1,0 +1,127 @@
+"""One point's alarm rule bound to its alarms: evaluates a sample, returns the transitions.
+
+The engine (engine.py) owns these and adds what spans points: links, quality, operator
+actions and floods. Alarm ids: ``<point>.<LEVEL>`` for analog limits (``bms1.cell_t_max.HH``),
+the point id itself for a digital rule (``brk_grid.tripped``).
+"""
+
+from __future__ import annotations
+
+import math
+
+from app.alarms.analog import AnalogEvaluator
+from app.alarms.journal_entry import JournalEntry
+from app.alarms.lifecycle import MAX_SHELVE_S, Alarm
+from app.alarms.rules import LEVEL_TEXT, AnalogRule, DigitalRule
+from app.alarms.states import Transition
+from app.model import PointSpec
+from app.points import Quality, Scalar
+
+
+class Slot:
+    """One alarm and what the journal says about it."""
+
+    __slots__ = ("alarm", "point_id", "source", "text", "unit", "value")
+
+    def __init__(
+        self, alarm: Alarm, source: str, text: str, point_id: str | None = None, unit: str = ""
+    ) -> None:
+        self.alarm = alarm
+        self.source = source
+        self.text = text
+        self.point_id = point_id
+        self.unit = unit
+        self.value: Scalar | None = None  # the last usable value, shown in the message
+
+    @property
+    def message(self) -> str:
+        if self.value is None or isinstance(self.value, bool):
+            return self.text
+        unit = f" {self.unit}" if self.unit else ""
+        return f"{self.text}: {float(self.value):.4g}{unit}"
+
+    def entry(self, t: Transition) -> JournalEntry:
+        return JournalEntry.of(t, self.source, self.alarm.priority, self.message, self.point_id)
+
+
+def _source(spec: PointSpec) -> str:
+    return spec.device_id or "site"
+
+
+class AnalogPoint:
+    """HH/H/L/LL of one point: one AnalogEvaluator, one Alarm per configured level."""
+
+    __slots__ = ("evaluator", "pairs", "pending", "slots")
+
+    def __init__(
+        self, spec: PointSpec, rule: AnalogRule, max_shelve_s: float = MAX_SHELVE_S
+    ) -> None:
+        self.evaluator = AnalogEvaluator(rule)
+        self.slots: list[Slot] = []
+        name = rule.message or spec.name.en
+        unit = f" {spec.unit}" if spec.unit else ""
+        for level in rule.levels():
+            text = f"{name} {LEVEL_TEXT[level]} (limit {rule.limit(level):g}{unit})"
+            alarm_id = f"{spec.id}.{level.upper()}"
+            alarm = Alarm(alarm_id, rule.priority_of(level), max_shelve_s=max_shelve_s)
+            self.slots.append(Slot(alarm, _source(spec), text, spec.id, spec.unit))
+        # (condition, slot) pairs: the hot loop reads the conditions directly
+        self.pairs = list(zip(self.evaluator.conditions.values(), self.slots, strict=True))
+        self.pending = False  # a delay is running: a later evaluation may complete it
+
+    def update(self, ts: float, value: Scalar | None, quality: Quality) -> list[JournalEntry]:
+        self.evaluator.update(ts, value, quality)
+        # `value == value` is False for NaN; bad values are not shown in messages
+        usable = value is not None and quality < Quality.BAD and value == value
+        out = []
+        pending = False
+        for cond, slot in self.pairs:
+            if usable:
+                slot.value = value
+            now = cond.active
+            pending = pending or cond.raw != now
+            alarm = slot.alarm
+            # Skip the state machine when nothing can change: same condition, no shelve to
+            # expire, no chattering flag to clear. 10,000 points a cycle make this count.
+            if now != alarm.condition or alarm.chattering or alarm.shelved_until is not None:
+                t = alarm.evaluate(ts, now)
+                if t is not None:
+                    out.append(slot.entry(t))
+        self.pending = pending
+        return out
+
+
+class DigitalPoint:
+    """A fault or state bit: the alarm is active while the value equals ``rule.when``."""
+
+    __slots__ = ("pending", "rule", "slots")
+
+    def __init__(
+        self, spec: PointSpec, rule: DigitalRule, max_shelve_s: float = MAX_SHELVE_S
+    ) -> None:
+        self.rule = rule
+        text = rule.message or f"{spec.name.en} = {rule.when}"
+        alarm = Alarm(spec.id, rule.priority, max_shelve_s=max_shelve_s)
+        self.slots = [Slot(alarm, _source(spec), text, spec.id)]
+        self.pending = False  # no delays on a digital rule
+
+    def update(self, ts: float, value: Scalar | None, quality: Quality) -> list[JournalEntry]:
+        # A bad or missing value keeps the state: the quality alarm reports it.
+        if value is None or quality.is_bad or (isinstance(value, float) and math.isnan(value)):
+            return []
+        slot = self.slots[0]
+        t = slot.alarm.evaluate(ts, int(bool(value)) == self.rule.when)
+        return [] if t is None else [slot.entry(t)]
+
+
+PointAlarms = AnalogPoint | DigitalPoint
+
+
+def bind(spec: PointSpec, max_shelve_s: float = MAX_SHELVE_S) -> PointAlarms | None:
+    """The point's rule bound to fresh alarms, or None when the point has no rule."""
+    rule = spec.alarms
+    if isinstance(rule, AnalogRule):
+        return AnalogPoint(spec, rule, max_shelve_s)
+    if isinstance(rule, DigitalRule):
+        return DigitalPoint(spec, rule, max_shelve_s)
+    return None

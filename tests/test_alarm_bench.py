@@ -1,0 +1,19 @@
+"""The alarm benchmark runs on a small station and prints its figures as the last JSON line
+(the 10,000-point figure: `uv run python -m benchmarks.alarms`)."""
+
+import json
+
+import pytest
+
+from benchmarks import alarms
+
+
+def test_alarm_benchmark_prints_its_json_line(capsys: pytest.CaptureFixture[str]) -> None:
+    assert alarms.main(["--points", "200", "--rounds", "8", "--json"]) == 0
+    out = capsys.readouterr().out.strip().splitlines()
+    data = json.loads(out[-1])
+    assert data["name"] == "alarms" and data["unit"] == "evaluations/s"
+    assert data["points"] == 200 and data["value"] > 0 and data["baseline"] > 0
+    assert data["ratio"] == pytest.approx(data["value"] / data["baseline"], abs=0.001)
+    assert isinstance(data["target_met"], bool) and data["transitions"] > 0
+    assert any("under 10 % of the cycle" in line for line in out)
