@@ -20,6 +20,7 @@ Handler = Callable[[Any], None]
 POINTS = "points"  # dict[str, PointValue]: the values that changed in one batch
 LINK = "link"  # LinkState: a device's communication state changed
 LOG = "log"  # str: an operator-facing log line
+ALARMS = "alarms"  # tuple[JournalEntry, ...]: one batch of alarm transitions and events
 
 
 class EventBus:

@@ -1,9 +1,10 @@
 """The runtime: builds the core for one station and is the UI's only door into it.
 
-    drivers --sink--> point table --bus(POINTS)--> history writer, screen, (later) alarms
+    drivers --sink--> point table --bus(POINTS)--> history writer, screen, alarms
 
 Everything here runs on one asyncio loop (qasync's under the console, a plain one headless).
-Blocking work (SQLite) happens on the history writer's thread and a reader thread.
+Blocking work (SQLite) happens on the history writer's thread, a reader thread, the audit
+thread and the alarm journal's thread (app/alarm_service.py).
 """
 
 from __future__ import annotations
@@ -17,6 +18,9 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from app.alarm_service import AlarmService
+from app.alarms.engine import AlarmView
+from app.alarms.journal_entry import JournalEntry
 from app.audit import AuditEntry, AuditLog, audit_path
 from app.control.cycle import ControlMode
 from app.control.snapshot import SiteRoles
@@ -84,6 +88,7 @@ class Runtime:
         self.dispatcher: Dispatcher | None = None
         self.control: ControlLoop | None = None
         self.versions: ControlVersioning | None = None
+        self.alarms: AlarmService | None = None
 
     def now(self) -> float:
         """The station's time (epoch s): the simulator's shifted clock in a demo, else wall."""
@@ -126,6 +131,9 @@ class Runtime:
         await self._seed_energy()
         self.points.add_deriver(self._energy.on_batch)
         self.bus.subscribe(POINTS, self._history.submit)
+        # before the drivers start, so the first link states and values are evaluated
+        self.alarms = AlarmService(self.station, self.data_dir, self.bus, self._clock)
+        await self.alarms.start()
         sink = _Sink(self)
         for conn in self.station.connections.values():
             devices = [d for d in self.station.devices_on(conn.id) if d.enabled]
@@ -173,6 +181,9 @@ class Runtime:
             await self.versions.stop()  # no version is applied to a stopping loop
         if self.control is not None:
             await self.control.stop()  # stop commanding before the links close
+        if self.alarms is not None:
+            # before the links close: a shutdown is not a communication failure
+            await self.alarms.stop()
         await self._lag.stop()
         for conn_id, driver in self._drivers.items():
             try:
@@ -201,6 +212,9 @@ class Runtime:
         old = loop_.mode
         loop_.mode = new
         await self._audit_change(user, "mode", "control", str(old), str(new), reason)
+        self._require_alarms().event(
+            "event.mode", "control", f"Mode {old} -> {new}", user=user, comment=reason
+        )
 
     async def set_manual(self, point_id: str, value: float, user: str, reason: str) -> None:
         """An operator setpoint for manual mode (still clamped by protection); audited."""
@@ -212,6 +226,11 @@ class Runtime:
         loop_.manual[point_id] = float(value)
         await self._audit_change(
             user, "setpoint", point_id, None if old is None else f"{old:g}", f"{value:g}", reason
+        )
+        message = f"Manual setpoint {point_id} = {value:g}"
+        source = spec.device_id or "control"
+        self._require_alarms().event(
+            "event.setpoint", source, message, point_id=point_id, user=user, comment=reason
         )
 
     async def update_control(
@@ -228,6 +247,34 @@ class Runtime:
         self._require_control()
         assert self.versions is not None
         return await self.versions.rollback(version, user, reason)
+
+    def alarms_active(self) -> list[AlarmView]:
+        """The active list (unack, acked, rtn_unack), by priority then newest first."""
+        return self._require_alarms().active()
+
+    def alarms_shelved(self) -> list[AlarmView]:
+        return self._require_alarms().shelved()
+
+    async def acknowledge_alarms(
+        self, alarm_ids: list[str], user: str, comment: str
+    ) -> list[JournalEntry]:
+        """Acknowledge alarms (all or none: AlarmError names an unknown id); audited."""
+        entries = self._require_alarms().acknowledge(alarm_ids, user, comment)
+        done = ",".join(e.alarm_id for e in entries)
+        await self._audit_change(user, "alarm_ack", "alarms", None, done, comment)
+        return entries
+
+    async def shelve_alarm(
+        self, alarm_id: str, user: str, reason: str, duration_s: float
+    ) -> list[JournalEntry]:
+        """Shelve one alarm for a finite time (ValueError/AlarmError otherwise); audited."""
+        entries = self._require_alarms().shelve(alarm_id, user, reason, duration_s)
+        await self._audit_change(user, "alarm_shelve", alarm_id, None, f"{duration_s:g} s", reason)
+        return entries
+
+    def _require_alarms(self) -> AlarmService:
+        assert self.alarms is not None, "runtime not started"
+        return self.alarms
 
     def _require_control(self) -> ControlLoop:
         if self.control is None:

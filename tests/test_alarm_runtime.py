@@ -1,0 +1,204 @@
+"""The alarm engine and journal in the running station, against the simulator on loopback."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import copy
+import math
+import time
+from collections.abc import AsyncIterator, Callable, Iterable
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from app.alarm_service import AlarmService
+from app.alarms.journal import AlarmJournal, journal_path
+from app.alarms.journal_entry import JournalEntry
+from app.alarms.lifecycle import AlarmError
+from app.alarms.states import AlarmState, Priority
+from app.config.loader import load_station
+from app.dispatcher import COMMAND, CommandResult
+from app.events import ALARMS, EventBus
+from app.paths import DEMO_STATION
+from app.runtime import Runtime
+from simulator import Simulator, SimulatorConfig
+from tests.control_support import CONTROL, controlled_station
+from tests.station_support import uncontrolled_demo
+
+
+class AlarmWatch:
+    """Every ALARMS batch since subscribing; ``until`` waits for a condition on them."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self.entries: list[JournalEntry] = []
+        self._changed = asyncio.Event()
+        self.close = runtime.bus.subscribe(ALARMS, self._on)
+
+    def _on(self, batch: Iterable[JournalEntry]) -> None:
+        self.entries.extend(batch)
+        self._changed.set()
+
+    async def until(self, condition: Callable[[list[JournalEntry]], bool], timeout: float) -> None:
+        async with asyncio.timeout(timeout):
+            while not condition(self.entries):
+                self._changed.clear()
+                await self._changed.wait()
+
+
+@contextlib.asynccontextmanager
+async def station(
+    folder: Path,
+    scenario: str = "none",
+    overrides: Callable[[Simulator], dict[str, Any]] | None = None,
+) -> AsyncIterator[tuple[Runtime, Simulator, AlarmWatch]]:
+    """The demo station without control; ``overrides(sim)`` gives its alarm_overrides."""
+    path = uncontrolled_demo(folder)
+    sim = Simulator(SimulatorConfig.for_station(load_station(path), scenario=scenario))
+    if overrides is not None:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data["alarm_overrides"] = overrides(sim)
+        path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    port = await sim.start(host="127.0.0.1", port=0)
+    runtime = Runtime(load_station(path, connection_overrides={"sim": {"port": port}}), folder)
+    watch: AlarmWatch | None = None
+    try:
+        await runtime.start()
+        watch = AlarmWatch(runtime)
+        yield runtime, sim, watch
+    finally:
+        if watch is not None:
+            watch.close()
+        await runtime.stop()
+        await sim.stop()
+
+
+def _journal(folder: Path, **filters: Any) -> list[JournalEntry]:
+    with AlarmJournal(journal_path(folder)) as journal:
+        return journal.entries(**filters)
+
+
+def _raised(alarm_id: str) -> Callable[[list[JournalEntry]], bool]:
+    return lambda entries: any(
+        e.alarm_id == alarm_id and e.state is AlarmState.UNACK for e in entries
+    )
+
+
+async def test_over_temperature_raises_the_cell_temperature_alarm(tmp_path):
+    # H is 45 °C in the template, ~3 min of heating away. Before the fault the idle plant
+    # settles about 0.8 °C above its first reading (the PCS's own consumption loads the
+    # battery), so H just above that plateau trips ~4 s into the heating (0.12 °C/s from the
+    # 10th second), not before it.
+    def lower_h(sim: Simulator) -> dict[str, Any]:
+        start = sim.plant.bms.reading()["cell_t_max"]
+        return {"bms1.cell_t_max": {"h": round(start + 1.3, 1), "on_delay_s": 0}}
+
+    began = time.time()
+    async with station(tmp_path, "over_temperature", lower_h) as (runtime, _sim, watch):
+        await watch.until(_raised("bms1.cell_t_max.H"), timeout=25)
+        assert "bms1.cell_t_max.H" in [v.alarm_id for v in runtime.alarms_active()]
+        assert runtime.alarms is not None
+        await runtime.alarms.flush()
+        (raised, *_) = _journal(tmp_path, alarm_id="bms1.cell_t_max.H")
+        assert raised.state is AlarmState.UNACK and raised.source == "bms1"
+        assert "Highest cell temperature" in raised.message
+        assert raised.ts - began >= 10.0  # raised by the scenario's heating, not before it
+
+
+async def test_stopped_simulator_raises_one_link_alarm_per_device_then_ack_and_shelve(tmp_path):
+    async with station(tmp_path) as (runtime, sim, watch):
+        devices = sorted(d.id for d in runtime.station.devices.values() if d.enabled)
+        assert len(devices) == 11
+        links = {f"link.{d}" for d in devices}
+        await sim.stop()
+        await watch.until(lambda es: links <= {e.alarm_id for e in es}, timeout=20)
+        raised = [e for e in watch.entries if e.state is AlarmState.UNACK]
+        assert sorted(e.alarm_id for e in raised) == sorted(links)  # no point alarms
+        assert {v.alarm_id for v in runtime.alarms_active()} == links
+
+        # acknowledge and shelve through the facade; errors name the problem, change nothing
+        with pytest.raises(AlarmError, match="nope"):
+            await runtime.acknowledge_alarms(["link.pcs1", "nope"], "alice", "x")
+        assert runtime.alarms.engine.alarm("link.pcs1").state is AlarmState.UNACK
+        await runtime.acknowledge_alarms(["link.pcs1"], "alice", "sim stopped on purpose")
+        assert runtime.alarms.engine.alarm("link.pcs1").state is AlarmState.ACKED
+        for bad in (0, -5, math.inf, math.nan):
+            with pytest.raises(ValueError, match="duration"):
+                await runtime.shelve_alarm("link.bms1", "bob", "r", bad)
+        await runtime.shelve_alarm("link.bms1", "bob", "maintenance", 600)
+        assert [v.alarm_id for v in runtime.alarms_shelved()] == ["link.bms1"]
+        assert "link.bms1" not in {v.alarm_id for v in runtime.alarms_active()}
+
+        await runtime.alarms.flush()
+        journaled = _journal(tmp_path)
+        assert sorted(e.alarm_id for e in journaled if e.previous is AlarmState.NORMAL) == sorted(
+            links
+        )
+        ack = [e for e in journaled if e.state is AlarmState.ACKED]
+        assert [(e.alarm_id, e.user, e.comment) for e in ack] == [
+            ("link.pcs1", "alice", "sim stopped on purpose")
+        ]
+        shelved = [e for e in journaled if e.state is AlarmState.SHELVED]
+        assert [(e.alarm_id, e.user, e.comment) for e in shelved] == [
+            ("link.bms1", "bob", "maintenance")
+        ]
+
+
+async def test_mode_setpoint_and_control_changes_are_journaled_as_events(tmp_path):
+    async with controlled_station(tmp_path, "none", "12:00") as (runtime, _sim):
+        watch = AlarmWatch(runtime)
+        events = {"event.mode", "event.setpoint", "event.control"}
+        try:
+            await runtime.set_mode("standby", "carol", "commissioning")
+            await runtime.set_manual("pcs1.p_set", 50.0, "carol", "test charge")
+            section = copy.deepcopy(CONTROL)
+            section["strategies"][0]["params"]["limit_kw"] = 650
+            await runtime.update_control(section, "dave", "new demand limit")
+            await watch.until(lambda es: events <= {e.alarm_id for e in es}, 10)
+        finally:
+            watch.close()
+        assert runtime.alarms is not None
+        await runtime.alarms.flush()
+        journaled = {e.alarm_id: e for e in _journal(tmp_path) if e.kind == "event"}
+        assert set(journaled) == events
+        assert (journaled["event.mode"].user, journaled["event.mode"].comment) == (
+            "carol",
+            "commissioning",
+        )
+        assert "standby" in journaled["event.mode"].message
+        assert journaled["event.setpoint"].point_id == "pcs1.p_set"
+        assert (journaled["event.control"].user, journaled["event.control"].comment) == (
+            "dave",
+            "new demand limit",
+        )
+
+
+async def test_a_storm_batch_and_failed_commands_are_journaled_without_blocking(tmp_path):
+    bus = EventBus()
+    service = AlarmService(load_station(DEMO_STATION), tmp_path, bus, time.time)
+    seen: list[JournalEntry] = []
+    bus.subscribe(ALARMS, seen.extend)
+    await service.start()
+    try:
+        storm = [
+            JournalEntry(1000.0 + i, f"x.{i}", "system", Priority.LOW, AlarmState.UNACK, "storm")
+            for i in range(5000)
+        ]
+        t0 = time.perf_counter()
+        service.submit(storm)
+        assert time.perf_counter() - t0 < 0.05  # the fsync happens on the journal's thread
+        ok = CommandResult("pcs1.p_set", 10.0, True, "ok", 10.0, 1, 2000.0)
+        bus.publish(COMMAND, ok)  # the audit trail has it; the journal keeps failures only
+        bus.publish(COMMAND, replace(ok, ok=False, result="timeout: no read-back", ts=2001.0))
+        await service.flush()
+        assert len(seen) == 5001
+    finally:
+        await service.stop()
+    journaled = _journal(tmp_path)
+    assert len(journaled) == 5001
+    (failed,) = [e for e in journaled if e.kind == "event"]
+    assert (failed.kind, failed.alarm_id, failed.source) == ("event", "event.command", "pcs1")
+    assert failed.priority is Priority.HIGH and "timeout" in failed.message
