@@ -47,6 +47,7 @@ class AlarmService:
         self._executor = ThreadPoolExecutor(1, thread_name_prefix="alarm-journal")
         self._unsubscribe: list[Callable[[], None]] = []
         self._ticker: asyncio.Task[None] | None = None
+        self._failing: set[str] = set()  # points whose last command failed
 
     @property
     def journal_path(self) -> Path:
@@ -93,8 +94,14 @@ class AlarmService:
         self.submit(self.engine.on_link(state))
 
     def _on_command(self, result: CommandResult) -> None:
+        # the audit trail has every write; the journal keeps the first failure of a run of
+        # them (a heartbeat to a silent device fails every cycle until its link alarm)
         if result.ok:
-            return  # the audit trail has every write; the journal keeps the failures
+            self._failing.discard(result.point_id)
+            return
+        if result.point_id in self._failing:
+            return
+        self._failing.add(result.point_id)
         spec = self.station.points.get(result.point_id)
         source = spec.device_id if spec is not None and spec.device_id else "control"
         message = f"Command {result.point_id} = {result.value:g} {result.result}"

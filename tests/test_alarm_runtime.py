@@ -192,13 +192,19 @@ async def test_a_storm_batch_and_failed_commands_are_journaled_without_blocking(
         assert time.perf_counter() - t0 < 0.05  # the fsync happens on the journal's thread
         ok = CommandResult("pcs1.p_set", 10.0, True, "ok", 10.0, 1, 2000.0)
         bus.publish(COMMAND, ok)  # the audit trail has it; the journal keeps failures only
-        bus.publish(COMMAND, replace(ok, ok=False, result="timeout: no read-back", ts=2001.0))
+        failed = replace(ok, ok=False, result="timeout: no read-back", ts=2001.0)
+        bus.publish(COMMAND, failed)
+        bus.publish(COMMAND, replace(failed, ts=2002.0))  # the same run of failures: folded
+        bus.publish(COMMAND, replace(ok, ts=2003.0))
+        bus.publish(COMMAND, replace(failed, ts=2004.0))  # a new run: journaled again
         await service.flush()
-        assert len(seen) == 5001
+        assert len(seen) == 5002
     finally:
         await service.stop()
     journaled = _journal(tmp_path)
-    assert len(journaled) == 5001
-    (failed,) = [e for e in journaled if e.kind == "event"]
+    assert len(journaled) == 5002
+    events = [e for e in journaled if e.kind == "event"]
+    assert [e.ts for e in events] == [2001.0, 2004.0]
+    failed = events[0]
     assert (failed.kind, failed.alarm_id, failed.source) == ("event", "event.command", "pcs1")
     assert failed.priority is Priority.HIGH and "timeout" in failed.message
