@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import csv
 import sys
 import time
 from pathlib import Path
@@ -11,6 +10,7 @@ from pathlib import Path
 from app.alarms.journal import AlarmJournal, journal_path
 from app.alarms.journal_entry import JournalEntry
 from app.alarms.kpi import compute_kpis
+from app.cli_table import print_rows
 from app.history.timespec import format_utc, parse_duration
 
 COLUMNS = ("time", "alarm_id", "source", "priority", "state", "message", "user", "comment", "kind")
@@ -74,15 +74,5 @@ def run_alarms(args: argparse.Namespace) -> int:
             return 0
         entries = journal.entries(since=since, active_only=args.active)
     rows = [_row(e) for e in entries]
-    if args.csv:
-        writer = csv.writer(sys.stdout, lineterminator="\n")
-        writer.writerow(COLUMNS)
-        writer.writerows(rows)
-        return 0
-    widths = [
-        max(len(c), *(len(r[i]) for r in rows)) if rows else len(c) for i, c in enumerate(COLUMNS)
-    ]
-    print("  ".join(c.ljust(w) for c, w in zip(COLUMNS, widths, strict=True)).rstrip())
-    for r in rows:
-        print("  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)).rstrip())
+    print_rows(COLUMNS, rows, args.csv)
     return 0

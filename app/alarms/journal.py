@@ -10,7 +10,6 @@ connection, which is opened with check_same_thread=False for that reason.
 
 from __future__ import annotations
 
-import sqlite3
 import threading
 from collections.abc import Iterable
 from pathlib import Path
@@ -18,6 +17,7 @@ from typing import Any
 
 from app.alarms.journal_entry import JournalEntry
 from app.alarms.states import LISTED, AlarmState, Priority
+from app.durable_sqlite import open_durable
 
 JOURNAL_FILENAME = "alarms.sqlite"
 
@@ -92,10 +92,7 @@ class AlarmJournal:
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
         self._lock = threading.Lock()
-        self._conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
-        self._conn.execute("PRAGMA journal_mode=WAL")
-        self._conn.execute("PRAGMA synchronous=FULL")
-        self._conn.executescript(_SCHEMA)
+        self._conn = open_durable(self.path, _SCHEMA)
 
     def record(self, entries: Iterable[JournalEntry]) -> int:
         """Append a batch durably, all or nothing; returns how many were written (blocks)."""

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import csv
 import sys
 import time
 from pathlib import Path
 
 from app.audit.entry import COLUMNS, AuditEntry
 from app.audit.store import AuditLog, audit_path
+from app.cli_table import print_rows
 from app.history.timespec import format_utc, parse_duration
 
 
@@ -51,15 +51,5 @@ def run_audit(args: argparse.Namespace) -> int:
         rows = [_row(e) for e in log.entries(since=since)]
     finally:
         log.close()
-    if args.csv:
-        writer = csv.writer(sys.stdout, lineterminator="\n")
-        writer.writerow(COLUMNS)
-        writer.writerows(rows)
-        return 0
-    widths = [
-        max(len(c), *(len(r[i]) for r in rows)) if rows else len(c) for i, c in enumerate(COLUMNS)
-    ]
-    print("  ".join(c.ljust(w) for c, w in zip(COLUMNS, widths, strict=True)))
-    for r in rows:
-        print("  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)))
+    print_rows(COLUMNS, rows, args.csv)
     return 0

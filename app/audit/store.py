@@ -8,12 +8,12 @@ the disk. Records are only ever appended; nothing updates or deletes them.
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from app.audit.entry import AuditEntry
+from app.durable_sqlite import open_durable
 
 AUDIT_FILENAME = "audit.sqlite"
 
@@ -41,10 +41,7 @@ class AuditLog:
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
         self._lock = threading.Lock()
-        self._conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
-        self._conn.execute("PRAGMA journal_mode=WAL")
-        self._conn.execute("PRAGMA synchronous=FULL")
-        self._conn.executescript(_SCHEMA)
+        self._conn = open_durable(self.path, _SCHEMA)
         self._executor = ThreadPoolExecutor(1, thread_name_prefix="audit")
 
     def append(self, entry: AuditEntry) -> None:

@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 from app.audit import AuditLog, audit_path
+from app.cli_table import print_rows
 from app.control_versions.diff import unified_diff
 from app.control_versions.records import rollback_entry, rollback_reason
 from app.control_versions.store import ControlVersion, VersionStore, versions_path
@@ -101,10 +102,7 @@ def _row(v: ControlVersion) -> list[str]:
 
 
 def _list(store: VersionStore) -> None:
-    rows = [_row(v) for v in store.all()]
-    widths = [max([len(c), *(len(r[i]) for r in rows)]) for i, c in enumerate(COLUMNS)]
-    for r in [list(COLUMNS), *rows]:
-        print("  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)).rstrip())
+    print_rows(COLUMNS, [_row(v) for v in store.all()])
 
 
 def _show(v: ControlVersion) -> None:

@@ -9,13 +9,13 @@ append: SQLite numbers the rows (INTEGER PRIMARY KEY) inside its write lock.
 from __future__ import annotations
 
 import json
-import sqlite3
 import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from app.control_versions.canonical import canonical_json, sha256_of, to_yaml
+from app.durable_sqlite import open_durable
 
 VERSIONS_FILENAME = "control_versions.sqlite"
 SOURCES = ("file", "operator", "rollback")
@@ -65,12 +65,8 @@ class VersionStore:
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
         self._lock = threading.Lock()
-        self._conn = sqlite3.connect(
-            self.path, check_same_thread=False, isolation_level=None, timeout=10
-        )
-        self._conn.execute("PRAGMA journal_mode=WAL")
-        self._conn.execute("PRAGMA synchronous=FULL")
-        self._conn.executescript(_SCHEMA)
+        # the CLI and a running station may both write: wait longer for the other's lock
+        self._conn = open_durable(self.path, _SCHEMA, timeout_s=10)
 
     def add(
         self, section: dict[str, Any], actor: str, reason: str, source: str, created: float
