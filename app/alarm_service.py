@@ -162,6 +162,24 @@ class AlarmService:
         )  # fmt: skip
         self.submit([entry])
 
+    async def history(
+        self,
+        since: float | None = None,
+        until: float | None = None,
+        source: str | None = None,
+        text: str | None = None,
+        limit: int | None = 5000,
+    ) -> list[JournalEntry]:
+        """Journal entries (oldest first, at most the newest ``limit``), read on the
+        journal's own thread: behind every batch submitted so far, never on the loop."""
+        journal = self._journal
+        if journal is None:
+            return []
+        query = lambda: journal.entries(  # noqa: E731
+            since=since, until=until, source=source, text=text, limit=limit
+        )
+        return await asyncio.wrap_future(self._executor.submit(query))
+
     # -- operator actions -------------------------------------------------------------
 
     def active(self) -> list[AlarmView]:

@@ -272,6 +272,17 @@ class Runtime:
         await self._audit_change(user, "alarm_shelve", alarm_id, None, f"{duration_s:g} s", reason)
         return entries
 
+    async def alarm_history(
+        self,
+        since: float | None = None,
+        until: float | None = None,
+        source: str | None = None,
+        text: str | None = None,
+        limit: int | None = 5000,
+    ) -> list[JournalEntry]:
+        """The alarm journal (oldest first), filtered; read off the event loop."""
+        return await self._require_alarms().history(since, until, source, text, limit)
+
     def _require_alarms(self) -> AlarmService:
         assert self.alarms is not None, "runtime not started"
         return self.alarms

@@ -79,6 +79,9 @@ def test_filters_by_time_alarm_source_and_text(journal):
     assert journal.entries(text="t_r") == []  # and _ too (as a wildcard: "ter", "tur")
     assert journal.entries(text="p_w") == [entries[3]]  # point_id
     assert journal.entries(source="pcs1", since=2.5) == [entries[2]]
+    # a history view asks for the newest N of a selection, still oldest first
+    assert journal.entries(limit=2) == entries[2:]
+    assert journal.entries(source="pcs1", limit=1) == [entries[2]]
 
 
 def test_active_only_is_the_latest_entry_of_each_listed_alarm(journal):

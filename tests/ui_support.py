@@ -1,8 +1,10 @@
 """Real parts for the console's widget tests: the fixture station, a bus, a point table.
 
 ``FakeRuntime`` has exactly the facade the console uses (station, bus, points, links,
-stats, query_history, start/stop), built from the real EventBus and PointTable; history
-answers from a dict the test fills. ``running_qasync_loop`` installs a qasync loop that
+stats, query_history, start/stop, the alarm facade), built from the real EventBus and
+PointTable; history answers from a dict the test fills. Its alarms are the real
+AlarmService (engine + journal in a temporary directory), started by ``alarms_running``.
+``running_qasync_loop`` installs a qasync loop that
 pytest-qt's event processing drives, so async code (history loads) runs inside
 ``qtbot.waitUntil`` as it does in the application.
 """
@@ -23,6 +25,9 @@ from typing import Any
 
 import numpy as np
 
+from app.alarm_service import AlarmService
+from app.alarms.engine import AlarmView
+from app.alarms.journal_entry import JournalEntry
 from app.config.loader import load_station
 from app.drivers_api import DriverRegistry, LinkState
 from app.events import LINK, EventBus
@@ -109,6 +114,47 @@ class FakeRuntime:
         ts = np.array([t for t, _ in rows], dtype=float)
         return HistoryResult(ts, np.array([v for _, v in rows], dtype=float))
 
+    # -- the alarm facade (as Runtime's); empty until alarms_running starts the service ----
+    alarm_service: AlarmService | None = None
+    audit_changes: list[tuple[str, str, str, str]] = field(default_factory=list)
+
+    def alarms_active(self) -> list[AlarmView]:
+        return self.alarm_service.active() if self.alarm_service is not None else []
+
+    def alarms_shelved(self) -> list[AlarmView]:
+        return self.alarm_service.shelved() if self.alarm_service is not None else []
+
+    async def acknowledge_alarms(
+        self, alarm_ids: list[str], user: str, comment: str
+    ) -> list[JournalEntry]:
+        assert self.alarm_service is not None, "alarms not running"
+        entries = self.alarm_service.acknowledge(alarm_ids, user, comment)
+        self.audit_changes.append((user, "alarm_ack", ",".join(alarm_ids), comment))
+        return entries
+
+    async def shelve_alarm(
+        self, alarm_id: str, user: str, reason: str, duration_s: float
+    ) -> list[JournalEntry]:
+        assert self.alarm_service is not None, "alarms not running"
+        entries = self.alarm_service.shelve(alarm_id, user, reason, duration_s)
+        self.audit_changes.append((user, "alarm_shelve", alarm_id, reason))
+        return entries
+
+    async def alarm_history(
+        self,
+        since: float | None = None,
+        until: float | None = None,
+        source: str | None = None,
+        text: str | None = None,
+        limit: int | None = 5000,
+    ) -> list[JournalEntry]:
+        if self.alarm_service is None:
+            return []
+        return await self.alarm_service.history(since, until, source, text, limit)
+
+    def now(self) -> float:
+        return self.clock()
+
     def set_link(self, device_id: str, up: bool, detail: str = "") -> None:
         state = LinkState(device_id, up, detail, self.clock())
         self.links[device_id] = state
@@ -183,3 +229,21 @@ def running_qasync_loop(app: Any) -> Iterator[asyncio.AbstractEventLoop]:
         asyncio.events._set_running_loop(None)
         loop.close()
         asyncio.set_event_loop(None)
+
+
+@contextlib.contextmanager
+def alarms_running(qtbot: Any, runtime: FakeRuntime, data_dir: Path) -> Iterator[AlarmService]:
+    """The real AlarmService on ``runtime``'s bus, started and stopped on the qasync loop
+    (use inside ``running_qasync_loop``): values published on the bus raise real alarms."""
+    service = AlarmService(runtime.station, data_dir, runtime.bus, runtime.clock)
+    started = asyncio.ensure_future(service.start())
+    qtbot.waitUntil(started.done, timeout=5000)
+    started.result()
+    runtime.alarm_service = service
+    try:
+        yield service
+    finally:
+        runtime.alarm_service = None
+        stopped = asyncio.ensure_future(service.stop())
+        qtbot.waitUntil(stopped.done, timeout=5000)
+        stopped.result()

@@ -7,6 +7,9 @@ key shows the key itself (visible, so it gets noticed and fixed).
 
 from __future__ import annotations
 
+from ui.strings_alarm_banner import ALARM_BANNER_STRINGS
+from ui.strings_alarm_list import ALARM_LIST_STRINGS
+
 LANGUAGES = {"en": "English", "zh": "中文"}
 
 STRINGS: dict[str, dict[str, str]] = {
@@ -172,6 +175,10 @@ STRINGS: dict[str, dict[str, str]] = {
     "q.substituted": {"en": "substituted", "zh": "取代值"},
     "q.stale": {"en": "stale", "zh": "陈旧"},
 }
+
+# the alarm console's strings live beside its widgets (one table per part of the console)
+STRINGS.update(ALARM_BANNER_STRINGS)
+STRINGS.update(ALARM_LIST_STRINGS)
 
 
 def tr(key: str, lang: str = "en", **fmt: object) -> str:

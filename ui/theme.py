@@ -30,6 +30,22 @@ ALARM = "#C0262D"  # bad quality, link down
 ALARM_BG = "#F6DADB"
 UNCERTAIN = "#94620A"  # uncertain quality (substituted, stale)
 
+# Alarm priorities (ISA-101: colour is reserved for alarms; each priority keeps one hue
+# everywhere, and the shape/text says it too so colour is never the only cue).
+PRIORITY_COLOURS = {
+    "critical": "#B0007A",  # magenta: above red, unmistakable
+    "high": "#C0262D",  # red (the ALARM colour)
+    "medium": "#D9822B",  # orange
+    "low": "#C9B400",  # yellow, dark enough to read on grey
+}
+PRIORITY_TEXT_ON = {"critical": "#FFFFFF", "high": "#FFFFFF", "medium": "#1F1F1F", "low": "#1F1F1F"}
+
+
+def priority_colour(priority: str) -> str:
+    """The fill colour of an alarm of ``priority`` ('critical'/'high'/'medium'/'low')."""
+    return PRIORITY_COLOURS.get(priority, ALARM)
+
+
 # Trend pens: muted, distinguishable hues; none of them reads as an alarm colour.
 TREND_PENS = ("#9A7420", "#2F5F8F", "#6B4E3D", "#3E7F5E", "#7A3E6E", "#2E7D8A", "#5A5A5A")
 

@@ -118,8 +118,11 @@ class AlarmJournal:
         source: str | None = None,
         text: str | None = None,
         active_only: bool = False,
+        limit: int | None = None,
     ) -> list[JournalEntry]:
         """Entries oldest first, filtered; ``since``/``until`` are inclusive.
+
+        ``limit`` keeps the newest ``limit`` entries of the selection (still oldest first).
 
         ``text`` matches message, alarm_id, source, point_id, user or comment, anywhere and
         case-insensitively (ASCII). ``active_only`` keeps only the latest entry of each alarm
@@ -162,8 +165,15 @@ class AlarmJournal:
         sql = f"SELECT {_COLUMNS} FROM {table}"
         if where:
             sql += " WHERE " + " AND ".join(where)
+        if limit is not None:
+            sql += " ORDER BY ts DESC, id DESC LIMIT ?"
+            args.append(int(limit))
+        else:
+            sql += " ORDER BY ts, id"
         with self._lock:
-            rows = self._conn.execute(sql + " ORDER BY ts, id", args).fetchall()
+            rows = self._conn.execute(sql, args).fetchall()
+        if limit is not None:
+            rows.reverse()
         return [_entry(row) for row in rows]
 
     def close(self) -> None:
