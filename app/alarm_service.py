@@ -205,6 +205,11 @@ class AlarmService:
         self.submit(entries)
         return entries
 
+    def unshelve(self, alarm_id: str, user: str, comment: str) -> list[JournalEntry]:
+        entries = self.engine.unshelve(alarm_id, user, comment, self._clock())
+        self.submit(entries)
+        return entries
+
 
 def _log_failure(future: Future[int]) -> None:
     exc = future.exception()

@@ -272,6 +272,12 @@ class Runtime:
         await self._audit_change(user, "alarm_shelve", alarm_id, None, f"{duration_s:g} s", reason)
         return entries
 
+    async def unshelve_alarm(self, alarm_id: str, user: str, comment: str) -> list[JournalEntry]:
+        """End a shelve early (the alarm shows its condition as it is now); audited."""
+        entries = self._require_alarms().unshelve(alarm_id, user, comment)
+        await self._audit_change(user, "alarm_unshelve", alarm_id, None, "", comment)
+        return entries
+
     async def alarm_history(
         self,
         since: float | None = None,

@@ -131,6 +131,10 @@ async def test_stopped_simulator_raises_one_link_alarm_per_device_then_ack_and_s
         await runtime.shelve_alarm("link.bms1", "bob", "maintenance", 600)
         assert [v.alarm_id for v in runtime.alarms_shelved()] == ["link.bms1"]
         assert "link.bms1" not in {v.alarm_id for v in runtime.alarms_active()}
+        # unshelved early, it shows its condition as it is now: the link is still down
+        await runtime.unshelve_alarm("link.bms1", "bob", "done early")
+        assert runtime.alarms.engine.alarm("link.bms1").state is AlarmState.UNACK
+        await runtime.shelve_alarm("link.bms1", "bob", "maintenance", 600)
 
         await runtime.alarms.flush()
         journaled = _journal(tmp_path)
@@ -143,7 +147,12 @@ async def test_stopped_simulator_raises_one_link_alarm_per_device_then_ack_and_s
         ]
         shelved = [e for e in journaled if e.state is AlarmState.SHELVED]
         assert [(e.alarm_id, e.user, e.comment) for e in shelved] == [
-            ("link.bms1", "bob", "maintenance")
+            ("link.bms1", "bob", "maintenance"),
+            ("link.bms1", "bob", "maintenance"),
+        ]
+        history = await runtime.alarm_history(source="bms1", text="done early")
+        assert [(e.alarm_id, e.previous, e.state) for e in history] == [
+            ("link.bms1", AlarmState.SHELVED, AlarmState.UNACK)
         ]
 
 

@@ -140,6 +140,12 @@ class FakeRuntime:
         self.audit_changes.append((user, "alarm_shelve", alarm_id, reason))
         return entries
 
+    async def unshelve_alarm(self, alarm_id: str, user: str, comment: str) -> list[JournalEntry]:
+        assert self.alarm_service is not None, "alarms not running"
+        entries = self.alarm_service.unshelve(alarm_id, user, comment)
+        self.audit_changes.append((user, "alarm_unshelve", alarm_id, comment))
+        return entries
+
     async def alarm_history(
         self,
         since: float | None = None,
