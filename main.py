@@ -147,9 +147,11 @@ class StationSession:
         demo: bool,
         sim_start: str | None,
         scenario: str = "none",
+        headless: bool = False,
     ) -> None:
         from app.config.loader import load_station
 
+        self.headless = headless  # a service journals its start and stop (event.service)
         self.config = config
         self.data_dir = data_dir
         self.demo = demo
@@ -186,9 +188,13 @@ class StationSession:
             station = load_station(self.config, connection_overrides=overrides)
         self.runtime = Runtime(station, self.data_dir, clock=clock)
         await self.runtime.start()
+        if self.headless:
+            await self.runtime.record_service("started")
 
     async def stop(self) -> None:
         if self.runtime is not None:
+            if self.headless:
+                await self.runtime.record_service("stopping")
             await self.runtime.stop()
         if self.simulator is not None:
             await self.simulator.stop()
@@ -220,6 +226,7 @@ def run_station(args: argparse.Namespace) -> int:
             args.demo,
             args.sim_start,
             args.scenario,
+            headless=args.headless,
         )
 
     try:

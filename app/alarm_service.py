@@ -12,16 +12,22 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from app.alarms.engine import AlarmEngine, AlarmView
 from app.alarms.journal import AlarmJournal, journal_path
 from app.alarms.journal_entry import JournalEntry
+from app.alarms.rule_edits import RuleEdit, RuleEdits, resolve, rule_dict, rules_path
+from app.alarms.sources import DeviationAlarms, ProtectionAlarms, SystemAlarms, SystemLimits
 from app.alarms.states import AlarmState, Priority
+from app.control.snapshot import SiteRoles
+from app.control_loop import CYCLE, CycleStats
 from app.control_versions.manager import CONTROL_VERSION, AppliedVersion
 from app.dispatcher import COMMAND, CommandResult
 from app.drivers_api import LinkState
@@ -32,14 +38,32 @@ from app.points import PointValue
 log = logging.getLogger(__name__)
 
 
+class AlarmServiceStopped(RuntimeError):
+    """An operator action on alarms before start() or after stop()."""
+
+
 class AlarmService:
     tick_s = 1.0  # delays, shelve expiry, stale points and floods advance once a second
 
     def __init__(
-        self, station: Station, data_dir: Path, bus: EventBus, clock: Callable[[], float]
+        self,
+        station: Station,
+        data_dir: Path,
+        bus: EventBus,
+        clock: Callable[[], float],
+        *,
+        stats: Callable[[], Mapping[str, float]] | None = None,
+        system_limits: SystemLimits | None = None,
     ) -> None:
+        """``stats``: the runtime's figures (Runtime.stats), sampled each tick for the
+        system alarms; ``system_limits``: their thresholds (app/alarms/sources.py)."""
         self.station = station
         self.engine = AlarmEngine(station)
+        # alarms that no point rule raises (app/alarms/sources.py, docs/alarms.md)
+        self.deviation = DeviationAlarms(self.engine, station)
+        self.system = SystemAlarms(self.engine, system_limits)
+        self.protection = ProtectionAlarms(self.engine, SiteRoles.from_station(station))
+        self._stats = stats
         self._path = journal_path(data_dir)
         self._bus = bus
         self._clock = clock
@@ -48,6 +72,9 @@ class AlarmService:
         self._unsubscribe: list[Callable[[], None]] = []
         self._ticker: asyncio.Task[None] | None = None
         self._failing: set[str] = set()  # points whose last command failed
+        self._rules: RuleEdits | None = None  # the console's rule edits (alarm_rules.sqlite)
+        self._edits: dict[str, list[dict[str, Any]]] = {}  # point -> console edits in force
+        self._rule_lock = asyncio.Lock()  # one rule edit at a time (each awaits its write)
 
     @property
     def journal_path(self) -> Path:
@@ -57,11 +84,13 @@ class AlarmService:
         loop = asyncio.get_running_loop()
         # opening the file is I/O: on the journal's own thread, which then owns all writes
         self._journal = await loop.run_in_executor(self._executor, AlarmJournal, self._path)
+        await self._restore()
         handlers: dict[str, Callable[[Any], None]] = {
             POINTS: self._on_points,
             LINK: self._on_link,
             COMMAND: self._on_command,
             CONTROL_VERSION: self._on_version,
+            CYCLE: self._on_cycle,
         }
         self._unsubscribe = [self._bus.subscribe(t, h) for t, h in handlers.items()]
         self._ticker = asyncio.create_task(self._tick_loop(), name="alarm-tick")
@@ -79,11 +108,46 @@ class AlarmService:
             # queued behind every pending batch: nothing submitted is lost
             await asyncio.get_running_loop().run_in_executor(self._executor, self._journal.close)
             self._journal = None
+        if self._rules is not None:
+            await asyncio.get_running_loop().run_in_executor(self._executor, self._rules.close)
+            self._rules = None
         self._executor.shutdown(wait=True)
 
     async def flush(self) -> None:
         """Wait until every batch submitted so far is committed (tests, shutdown)."""
         await asyncio.wrap_future(self._executor.submit(lambda: None))
+
+    async def _restore(self) -> None:
+        """Before the first value: lay the console's rule edits over the station's rules,
+        and end, through the journal, the shelves the last run left (shelves live in
+        memory; a restart starts without any, so each alarm is evaluated again)."""
+        journal = self._journal
+        assert journal is not None
+        loop = asyncio.get_running_loop()
+        self._rules = rules = await loop.run_in_executor(
+            self._executor, RuleEdits, rules_path(self._path.parent)
+        )
+        edits = await loop.run_in_executor(self._executor, rules.current)
+        now = self._clock()
+        for point_id, changes in edits.items():
+            spec = self.station.points.get(point_id)
+            try:
+                if spec is None:
+                    raise ValueError(f"alarm rule of {point_id}: the station has no such point")
+                rule = resolve(point_id, spec.kind, spec.alarms, changes)
+            except ValueError as exc:  # the station file changed under the edit
+                log.warning("alarm-rule edit not applied: %s", exc)
+                self.event(
+                    "event.alarm_rule", "system", f"Alarm-rule edit not applied: {exc}",
+                    Priority.MEDIUM, now, point_id,
+                )  # fmt: skip
+                continue
+            self._edits[point_id] = changes
+            self.engine.replace_rule(point_id, rule, now)  # no values yet: nothing to journal
+        shelved = await loop.run_in_executor(
+            self._executor, journal.latest_in, [AlarmState.SHELVED]
+        )
+        self.submit(_shelve_ended_by_restart(e, now) for e in shelved)
 
     # -- the process (bus handlers, on the loop) ----------------------------------------
 
@@ -94,6 +158,8 @@ class AlarmService:
         self.submit(self.engine.on_link(state))
 
     def _on_command(self, result: CommandResult) -> None:
+        # a mismatch or no read-back raises deviation.<point>; the next ok clears it
+        self.submit(self.deviation.update(result, self._clock()))
         # the audit trail has every write; the journal keeps the first failure of a run of
         # them (a heartbeat to a silent device fails every cycle until its link alarm)
         if result.ok:
@@ -106,6 +172,10 @@ class AlarmService:
         source = spec.device_id if spec is not None and spec.device_id else "control"
         message = f"Command {result.point_id} = {result.value:g} {result.result}"
         self.event("event.command", source, message, Priority.HIGH, result.ts, result.point_id)
+
+    def _on_cycle(self, stats: CycleStats) -> None:
+        if stats.last_report is not None:
+            self.submit(self.protection.update(stats.last_report))
 
     def _on_version(self, applied: AppliedVersion) -> None:
         v = applied.version
@@ -129,16 +199,26 @@ class AlarmService:
             due += self.tick_s
             await asyncio.sleep(max(0.0, due - loop.time()))
             try:
-                self.submit(self.engine.tick(self._clock()))
+                now = self._clock()
+                self.submit(self.engine.tick(now))
+                if self._stats is not None:
+                    self.submit(self.system.update(self._stats(), now))
             except Exception:  # a bug in one tick must not end alarm supervision
                 log.exception("alarm tick failed")
 
     # -- journal ----------------------------------------------------------------------
 
     def submit(self, entries: Iterable[JournalEntry]) -> None:
-        """Publish a batch on ALARMS and queue it for the journal; never blocks."""
+        """Publish a batch on ALARMS and queue it for the journal; never blocks.
+
+        Before start and after stop nothing is journaled or published: the batch is
+        dropped with a warning (an event at shutdown, say). Operator actions, which would
+        change an alarm's state without a record, raise AlarmServiceStopped instead."""
         batch = tuple(entries)
-        if not batch or self._journal is None:
+        if not batch:
+            return
+        if self._journal is None:
+            log.warning("alarm service not running: %d journal entries dropped", len(batch))
             return
         self._executor.submit(self._journal.record, batch).add_done_callback(_log_failure)
         self._bus.publish(ALARMS, batch)
@@ -182,6 +262,13 @@ class AlarmService:
 
     # -- operator actions -------------------------------------------------------------
 
+    def _require_running(self) -> None:
+        if self._journal is None:
+            raise AlarmServiceStopped(
+                "the alarm service is not running (stopped, or not started yet):"
+                " an alarm's state cannot change without its journal"
+            )
+
     def active(self) -> list[AlarmView]:
         return self.engine.active()
 
@@ -189,6 +276,7 @@ class AlarmService:
         return self.engine.shelved()
 
     def acknowledge(self, alarm_ids: Iterable[str], user: str, comment: str) -> list[JournalEntry]:
+        self._require_running()
         ids = list(alarm_ids)
         for alarm_id in ids:  # all or nothing: an unknown id acknowledges none
             self.engine.alarm(alarm_id)
@@ -199,6 +287,7 @@ class AlarmService:
     def shelve(
         self, alarm_id: str, user: str, reason: str, duration_s: float
     ) -> list[JournalEntry]:
+        self._require_running()
         if not isinstance(duration_s, (int, float)) or not 0 < duration_s < float("inf"):
             raise ValueError(f"shelve duration {duration_s!r}: expected a finite number > 0 s")
         entries = self.engine.shelve(alarm_id, user, reason, float(duration_s), self._clock())
@@ -206,9 +295,79 @@ class AlarmService:
         return entries
 
     def unshelve(self, alarm_id: str, user: str, comment: str) -> list[JournalEntry]:
+        self._require_running()
         entries = self.engine.unshelve(alarm_id, user, comment, self._clock())
         self.submit(entries)
         return entries
+
+    # -- rule edits ---------------------------------------------------------------------
+
+    def rule(self, point_id: str) -> dict[str, Any] | None:
+        """The rule running for ``point_id`` as a plain mapping (None: no rule)."""
+        return rule_dict(self.engine.rule(point_id))
+
+    async def set_rule(
+        self, point_id: str, changes: Mapping[str, Any] | None, user: str, reason: str
+    ) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+        """Lay ``changes`` over the point's current rule (None: back to the station's rule),
+        store the edit durably, then run it; returns (old, new) rules as mappings.
+
+        A bad value raises ValueError naming the point, the field and the value, and
+        changes nothing; so does a failed write of the edit.
+        """
+        if not user or not reason:
+            raise ValueError("an alarm-rule edit needs a user and a reason")
+        async with self._rule_lock:
+            spec = self.station.points.get(point_id)
+            if spec is None:
+                raise ValueError(f"alarm rule of {point_id}: the station has no such point")
+            if changes is not None and not isinstance(changes, Mapping):
+                raise ValueError(f"alarm rule of {point_id}: changes {changes!r} is not a mapping")
+            edits = [] if changes is None else [*self._edits.get(point_id, ()), dict(changes)]
+            rule = resolve(point_id, spec.kind, spec.alarms, edits)
+            rules = self._rules
+            if rules is None:
+                raise RuntimeError("the alarm service is not running")
+            ts = self._clock()
+            edit = RuleEdit(ts, point_id, None if changes is None else dict(changes), user, reason)
+            await asyncio.wrap_future(self._executor.submit(rules.record, edit))
+            old = rule_dict(self.engine.rule(point_id))
+            if edits:
+                self._edits[point_id] = edits
+            else:
+                self._edits.pop(point_id, None)
+            entries = self.engine.replace_rule(point_id, rule, ts, user, f"rule edited: {reason}")
+            new = rule_dict(rule)
+            message = f"Alarm rule of {point_id}: {_text(old)} -> {_text(new)}"
+            event = JournalEntry(
+                ts, "event.alarm_rule", spec.device_id or "site", Priority.LOW, AlarmState.NORMAL,
+                message, "event", None, point_id, user, reason,
+            )  # fmt: skip
+            self.submit([*entries, event])
+            return old, new
+
+
+def _shelve_ended_by_restart(shelved: JournalEntry, ts: float) -> JournalEntry:
+    """The alarm's own transition shelved -> normal: the journal's latest entry of the
+    alarm then tells the truth (the next restart does not report it again), and the
+    engine raises it anew if its condition is present."""
+    message = (
+        f"Shelve of {shelved.alarm_id} by {shelved.user} ended by restart;"
+        " the alarm is evaluated again"
+    )
+    return replace(
+        shelved,
+        ts=ts,
+        state=AlarmState.NORMAL,
+        previous=AlarmState.SHELVED,
+        message=message,
+        user=None,
+        comment=f"restart (shelved for: {shelved.comment})",
+    )
+
+
+def _text(rule: Mapping[str, Any] | None) -> str:
+    return "none" if rule is None else json.dumps(rule, sort_keys=True, ensure_ascii=False)
 
 
 def _log_failure(future: Future[int]) -> None:

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from app.access import AccessPolicy
 from app.alarms.rules import AlarmRule
 from app.config.schema import HistoryConfig, I18nText, Limits, PointKind, StationInfo, Template
 
@@ -66,6 +67,7 @@ class Station:
     points: dict[str, PointSpec] = field(default_factory=dict)
     control: Any = None  # app.control.config.ControlConfig when the station has a control section
     tariff: Any = None  # app.tariff.Tariff when the station names one
+    access: AccessPolicy | None = None  # None: no access section, every user may do all
 
     @property
     def alarm_rules(self) -> dict[str, AlarmRule]:

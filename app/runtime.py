@@ -10,6 +10,7 @@ thread and the alarm journal's thread (app/alarm_service.py).
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import time
 from collections.abc import Callable, Mapping
@@ -18,9 +19,18 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from app.access import (
+    ACKNOWLEDGE,
+    CONTROL,
+    EDIT_ALARMS,
+    SHELVE,
+    PermissionDenied,
+    permissions_of,
+)
 from app.alarm_service import AlarmService
 from app.alarms.engine import AlarmView
 from app.alarms.journal_entry import JournalEntry
+from app.alarms.states import Priority
 from app.audit import AuditEntry, AuditLog, audit_path
 from app.control.cycle import ControlMode
 from app.control.snapshot import SiteRoles
@@ -132,7 +142,9 @@ class Runtime:
         self.points.add_deriver(self._energy.on_batch)
         self.bus.subscribe(POINTS, self._history.submit)
         # before the drivers start, so the first link states and values are evaluated
-        self.alarms = AlarmService(self.station, self.data_dir, self.bus, self._clock)
+        self.alarms = AlarmService(
+            self.station, self.data_dir, self.bus, self._clock, stats=lambda: self.stats
+        )
         await self.alarms.start()
         sink = _Sink(self)
         for conn in self.station.connections.values():
@@ -203,12 +215,14 @@ class Runtime:
     async def write(self, point_id: str, value: float, actor: str, reason: str) -> CommandResult:
         """Write a setpoint or command through the dispatcher (read back, audited)."""
         assert self.dispatcher is not None, "runtime not started"
+        await self._require(actor, CONTROL, "write", point_id)
         return await self.dispatcher.write(point_id, value, actor, reason)
 
     async def set_mode(self, mode: str, user: str, reason: str) -> None:
         """Switch the control mode (auto, manual, standby); audited with user and reason."""
         loop_ = self._require_control()
         new = ControlMode(mode)  # ValueError names a mode that does not exist
+        await self._require(user, CONTROL, "mode", "control")
         old = loop_.mode
         loop_.mode = new
         await self._audit_change(user, "mode", "control", str(old), str(new), reason)
@@ -222,6 +236,7 @@ class Runtime:
         spec = self.station.points.get(point_id)
         if spec is None or not spec.writable:
             raise ValueError(f"{point_id}: not a setpoint of this station")
+        await self._require(user, CONTROL, "setpoint", point_id)
         old = loop_.manual.get(point_id)
         loop_.manual[point_id] = float(value)
         await self._audit_change(
@@ -240,12 +255,14 @@ class Runtime:
         a new version, swapped into the running loop and audited."""
         self._require_control()
         assert self.versions is not None
+        await self._require(user, CONTROL, "control_config", "control")
         return await self.versions.update(section, user, reason)
 
     async def rollback_control(self, version: int, user: str, reason: str) -> AppliedVersion:
         """A new version copying ``version``, applied like update_control (LookupError if none)."""
         self._require_control()
         assert self.versions is not None
+        await self._require(user, CONTROL, "rollback", "control")
         return await self.versions.rollback(version, user, reason)
 
     def alarms_active(self) -> list[AlarmView]:
@@ -258,7 +275,9 @@ class Runtime:
     async def acknowledge_alarms(
         self, alarm_ids: list[str], user: str, comment: str
     ) -> list[JournalEntry]:
-        """Acknowledge alarms (all or none: AlarmError names an unknown id); audited."""
+        """Acknowledge alarms (all or none: AlarmError names an unknown id); audited.
+        PermissionDenied without the ``acknowledge`` permission."""
+        await self._require(user, ACKNOWLEDGE, "alarm_ack", ",".join(alarm_ids))
         entries = self._require_alarms().acknowledge(alarm_ids, user, comment)
         done = ",".join(e.alarm_id for e in entries)
         await self._audit_change(user, "alarm_ack", "alarms", None, done, comment)
@@ -267,16 +286,93 @@ class Runtime:
     async def shelve_alarm(
         self, alarm_id: str, user: str, reason: str, duration_s: float
     ) -> list[JournalEntry]:
-        """Shelve one alarm for a finite time (ValueError/AlarmError otherwise); audited."""
+        """Shelve one alarm for a finite time (ValueError/AlarmError otherwise); audited.
+        PermissionDenied without the ``shelve`` permission."""
+        await self._require(user, SHELVE, "alarm_shelve", alarm_id)
         entries = self._require_alarms().shelve(alarm_id, user, reason, duration_s)
         await self._audit_change(user, "alarm_shelve", alarm_id, None, f"{duration_s:g} s", reason)
         return entries
 
     async def unshelve_alarm(self, alarm_id: str, user: str, comment: str) -> list[JournalEntry]:
-        """End a shelve early (the alarm shows its condition as it is now); audited."""
+        """End a shelve early (the alarm shows its condition as it is now); audited.
+        PermissionDenied without the ``shelve`` permission."""
+        await self._require(user, SHELVE, "alarm_unshelve", alarm_id)
         entries = self._require_alarms().unshelve(alarm_id, user, comment)
         await self._audit_change(user, "alarm_unshelve", alarm_id, None, "", comment)
         return entries
+
+    def alarm_rule(self, point_id: str) -> dict[str, Any] | None:
+        """The alarm rule running for ``point_id`` (template, station override, console
+        edits) as a plain mapping, None without one; AlarmError for an unknown point."""
+        return self._require_alarms().rule(point_id)
+
+    async def set_alarm_rule(
+        self, point_id: str, changes: dict[str, Any] | None, user: str, reason: str
+    ) -> dict[str, Any] | None:
+        """Edit a point's alarm rule from the console; returns the new rule (None: none).
+
+        ``changes`` are keys laid over the current rule like a station's
+        ``alarm_overrides:`` entry (``key: None`` removes a key); ``None`` as a whole drops
+        the console's edits (back to the template and station rule). Validated like the
+        station file (ValueError naming the field and value; nothing changes), stored in
+        the data folder (a restart keeps it), run at once (the old alarms end, the new ones
+        are evaluated against the last value), journaled (``event.alarm_rule``) and audited
+        (``alarm_rule``). PermissionDenied without the ``edit_alarms`` permission.
+        """
+        await self._require(user, EDIT_ALARMS, "alarm_rule", point_id)
+        old, new = await self._require_alarms().set_rule(point_id, changes, user, reason)
+        new_text = _json(new) or "no rule"
+        await self._audit_change(user, "alarm_rule", point_id, _json(old), new_text, reason)
+        return new
+
+    def permissions(self, user: str) -> frozenset[str]:
+        """What ``user`` may do (app/access.py): a subset of acknowledge, shelve, control,
+        edit_alarms; all of them when the station file has no ``access:`` section."""
+        return permissions_of(self.station.access, user)
+
+    async def record_login(self, user: str, workstation: str) -> None:
+        """A user starts working at ``workstation``: journaled (``event.login``), audited."""
+        await self._session_event("login", user, workstation, f"{user} logged in at {workstation}")
+
+    async def record_logout(self, user: str, workstation: str) -> None:
+        """A user stops working at ``workstation``: journaled (``event.logout``), audited."""
+        await self._session_event(
+            "logout", user, workstation, f"{user} logged out at {workstation}"
+        )
+
+    async def record_service(self, state: str, detail: str = "") -> None:
+        """The headless service ``started`` or ``stopping`` (main.py calls it after start and
+        before stop): journaled as ``event.service`` and audited with the actor ``system``."""
+        if state not in ("started", "stopping"):
+            raise ValueError(f"service state {state!r}: expected 'started' or 'stopping'")
+        message = f"EMS service {state} (station {self.station.info.id})"
+        message += f": {detail}" if detail else ""
+        self._require_alarms().event("event.service", "system", message, comment=detail)
+        await self._audit_change("system", "service", self.station.info.id, None, state, detail)
+
+    async def _session_event(self, what: str, user: str, workstation: str, message: str) -> None:
+        if not user:
+            raise ValueError(f"a {what} needs a user")
+        self._require_alarms().event(f"event.{what}", "system", message, user=user)
+        await self._audit_change(user, what, workstation, None, user, "")
+
+    async def _require(self, user: str, permission: str, action: str, target: str) -> None:
+        """Raise PermissionDenied (after journaling ``event.denied`` and auditing the attempt
+        under the audit action it would have had) unless ``user`` has ``permission``."""
+        if permission in self.permissions(user):
+            return
+        denied = PermissionDenied(user, permission, f"{action} {target}".strip())
+        if self.alarms is not None:
+            self.alarms.event(
+                "event.denied", "system", str(denied), Priority.MEDIUM, user=user,
+                comment=f"needs {permission}",
+            )  # fmt: skip
+        if self.audit is not None:
+            entry = AuditEntry(
+                self._clock(), user, action, target, None, None, "", f"denied: needs {permission}"
+            )
+            await self.audit.record(entry)
+        raise denied
 
     async def alarm_history(
         self,
@@ -322,3 +418,7 @@ class Runtime:
 
     def driver(self, connection_id: str) -> Any:
         return self._drivers.get(connection_id)
+
+
+def _json(rule: dict[str, Any] | None) -> str | None:
+    return None if rule is None else json.dumps(rule, sort_keys=True, ensure_ascii=False)

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 import yaml
 
-from app.alarm_service import AlarmService
+from app.alarm_service import AlarmService, AlarmServiceStopped
 from app.alarms.journal import AlarmJournal, journal_path
 from app.alarms.journal_entry import JournalEntry
 from app.alarms.lifecycle import AlarmError
@@ -27,7 +27,7 @@ from app.paths import DEMO_STATION
 from app.runtime import Runtime
 from simulator import Simulator, SimulatorConfig
 from tests.control_support import CONTROL, controlled_station
-from tests.station_support import uncontrolled_demo
+from tests.station_support import uncontrolled_demo, wait_until
 
 
 class AlarmWatch:
@@ -207,13 +207,111 @@ async def test_a_storm_batch_and_failed_commands_are_journaled_without_blocking(
         bus.publish(COMMAND, replace(ok, ts=2003.0))
         bus.publish(COMMAND, replace(failed, ts=2004.0))  # a new run: journaled again
         await service.flush()
-        assert len(seen) == 5002
+        # + deviation.pcs1.p_set: raised by the timeout, cleared by the ok, raised again
+        assert len(seen) == 5002 + 3
     finally:
         await service.stop()
     journaled = _journal(tmp_path)
-    assert len(journaled) == 5002
+    assert len(journaled) == 5002 + 3
     events = [e for e in journaled if e.kind == "event"]
     assert [e.ts for e in events] == [2001.0, 2004.0]
     failed = events[0]
     assert (failed.kind, failed.alarm_id, failed.source) == ("event", "event.command", "pcs1")
     assert failed.priority is Priority.HIGH and "timeout" in failed.message
+
+
+def _good(runtime: Runtime, point_id: str) -> bool:
+    pv = runtime.points.get(point_id)
+    return pv is not None and pv.is_good
+
+
+def _state(alarm_id: str, state: AlarmState) -> Callable[[list[JournalEntry]], bool]:
+    return lambda entries: any(e.alarm_id == alarm_id and e.state is state for e in entries)
+
+
+async def test_the_soc_floor_clamp_of_the_real_loop_raises_its_protection_alarm(tmp_path):
+    # the simulator starts at 60 % SOC: with the floor at 70 % a discharge is cut to 0 kW
+    control = {**copy.deepcopy(CONTROL), "mode": "manual", "protection": {"soc_min_pct": 70}}
+    async with controlled_station(tmp_path, "none", "12:00", control) as (runtime, _sim):
+        watch = AlarmWatch(runtime)
+        try:
+            await runtime.set_manual("pcs1.p_set", 100.0, "carol", "discharge test")
+            await watch.until(_raised("protection.soc_floor"), timeout=15)
+            (raised,) = [e for e in watch.entries if e.alarm_id == "protection.soc_floor"]
+            assert (raised.source, raised.priority) == ("control", Priority.MEDIUM)
+            assert "<= 70 %: no discharge" in raised.message
+            assert "pcs1.p_set 100 -> 0" in raised.message
+            # charging is not cut: the next cycle returns it to normal
+            await runtime.set_manual("pcs1.p_set", -50.0, "carol", "charge instead")
+            await watch.until(_state("protection.soc_floor", AlarmState.RTN_UNACK), timeout=15)
+            # inputs were usable all along: no fail-safe, not even at the start
+            assert not [e for e in watch.entries if e.alarm_id == "protection.failsafe"]
+        finally:
+            watch.close()
+        assert runtime.alarms is not None
+        await runtime.alarms.flush()
+        journaled = _journal(tmp_path, alarm_id="protection.soc_floor")
+        assert [e.state for e in journaled] == [AlarmState.UNACK, AlarmState.RTN_UNACK]
+
+
+async def test_a_setpoint_the_pcs_does_not_read_back_raises_deviation_until_an_ok(tmp_path):
+    async with station(tmp_path) as (runtime, sim, watch):
+        await wait_until(runtime, lambda: _good(runtime, "pcs1.p_set"), timeout=10)
+        # remote mode without the watchdog (nothing sends a heartbeat here)
+        for pid, value in (("pcs1.watchdog_timeout", 0.0), ("pcs1.mode", 0.0)):
+            assert (await runtime.write(pid, value, "erin", "commissioning")).ok
+        # the PCS takes the write but serves garbage: p_set is never read back good
+        sim.set_fault("pcs1", "garbage")
+        result = await runtime.write("pcs1.p_set", 50.0, "erin", "deviation test")
+        assert result.result.startswith("timeout")
+        await watch.until(_raised("deviation.pcs1.p_set"), timeout=5)
+        assert "deviation.pcs1.p_set" in {v.alarm_id for v in runtime.alarms_active()}
+        sim.set_fault("pcs1", None)
+        assert (await runtime.write("pcs1.p_set", 50.0, "erin", "again")).ok
+        await watch.until(_state("deviation.pcs1.p_set", AlarmState.RTN_UNACK), timeout=5)
+        assert runtime.alarms is not None
+        await runtime.alarms.flush()
+        raised, cleared = _journal(tmp_path, alarm_id="deviation.pcs1.p_set")
+        assert (raised.source, raised.priority, raised.point_id) == (
+            "pcs1",
+            Priority.HIGH,
+            "pcs1.p_set",
+        )
+        assert "= 50 not followed: timeout" in raised.message
+        assert cleared.state is AlarmState.RTN_UNACK
+        # the failed-command event is kept beside the alarm
+        assert [e.kind for e in _journal(tmp_path, alarm_id="event.command")] == ["event"]
+
+
+async def test_after_stop_the_alarm_facade_raises_and_journals_nothing(tmp_path):
+    async with station(tmp_path) as (runtime, sim, watch):
+        await sim.stop()
+        await watch.until(_raised("link.pcs1"), timeout=20)
+    # the runtime is stopped: the journal is closed and must stay as it is
+    journaled = len(_journal(tmp_path))
+    assert "link.pcs1" in {v.alarm_id for v in runtime.alarms_active()}  # still readable
+    with pytest.raises(AlarmServiceStopped, match="not running"):
+        await runtime.acknowledge_alarms(["link.pcs1"], "alice", "too late")
+    with pytest.raises(AlarmServiceStopped):
+        await runtime.shelve_alarm("link.pcs1", "alice", "too late", 60)
+    with pytest.raises(AlarmServiceStopped):
+        await runtime.unshelve_alarm("link.pcs1", "alice", "too late")
+    assert runtime.alarms is not None
+    assert runtime.alarms.engine.alarm("link.pcs1").state is AlarmState.UNACK
+    assert len(_journal(tmp_path)) == journaled
+
+
+async def test_a_silent_bms_engages_the_fail_safe_alarm_until_it_answers_again(tmp_path):
+    async with controlled_station(tmp_path, "none", "12:00") as (runtime, sim):
+        await wait_until(runtime, lambda: _good(runtime, "bms1.soc"), timeout=10)
+        watch = AlarmWatch(runtime)
+        try:
+            sim.set_fault("bms1", "silent")
+            await watch.until(_raised("protection.failsafe"), timeout=30)
+            (raised,) = [e for e in watch.entries if e.alarm_id == "protection.failsafe"]
+            assert (raised.source, raised.priority) == ("control", Priority.HIGH)
+            assert "0 kW" in raised.message and "bms1." in raised.message
+            sim.set_fault("bms1", None)
+            await watch.until(_state("protection.failsafe", AlarmState.RTN_UNACK), timeout=30)
+        finally:
+            watch.close()

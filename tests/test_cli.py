@@ -95,6 +95,17 @@ def test_headless_demo_runs_for_its_duration_then_history_prints_csv(tmp_path):
     assert all(r[2] == "good" for r in body)
     assert all(0.0 <= float(r[1]) <= 100.0 for r in body)
 
+    # the service journaled its start and its stop, which the alarm CLI lists
+    result = _main("alarms", "--data", str(tmp_path), "--csv")
+    assert result.returncode == 0, result.stderr
+    service = [
+        r for r in csv.DictReader(io.StringIO(result.stdout)) if r["alarm_id"] == "event.service"
+    ]
+    assert [r["message"].split(" (")[0] for r in service] == [
+        "EMS service started",
+        "EMS service stopping",
+    ]
+
 
 def test_history_reports_an_unknown_point_with_exit_2(tmp_path):
     _main("--demo", "--headless", "--duration", "2", "--data", str(tmp_path))

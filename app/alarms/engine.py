@@ -11,20 +11,23 @@ blocks, nothing is written. Each call returns the JournalEntry list the caller j
   (or uncertain:stale) for at least ``stale_s`` while its link was up.
 - ``tick(ts)``: once a cycle: ends expired shelves, completes delays without a new value,
   runs ``stale`` and lets a flood end.
+- ``define`` / ``set_condition``: alarms whose condition the caller decides (command
+  deviation, system and protection alarms, app/alarms/sources.py), same life cycle.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from app.alarms.flood import FloodDetector
 from app.alarms.journal_entry import JournalEntry
 from app.alarms.lifecycle import MAX_SHELVE_S, Alarm, AlarmError
+from app.alarms.rules import AlarmRule
 from app.alarms.rules_points import PointAlarms, Slot, bind
 from app.alarms.states import AlarmState, Priority, Transition
 from app.drivers_api import LinkState
-from app.model import Station
+from app.model import PointSpec, Station
 from app.points import PointValue, Quality
 
 STALE_S = 60.0
@@ -69,6 +72,7 @@ class AlarmEngine:
         self._bad_since: dict[str, dict[str, float]] = {}  # device -> point -> since
         self._down: set[str] = set()  # devices whose link is down
         self._last_activation = float("-inf")
+        self._specs: dict[str, PointSpec] = dict(station.points)  # rules as edited (replace_rule)
 
         devices = set(station.devices)
         for spec in station.points.values():
@@ -182,6 +186,99 @@ class AlarmEngine:
         out += self.stale(ts)
         self.flood.update(ts)
         return out
+
+    # -- rule edits ------------------------------------------------------------------
+
+    def rule(self, point_id: str) -> AlarmRule | None:
+        """The rule running for ``point_id`` (None: none); AlarmError for an unknown point."""
+        spec = self._specs.get(point_id)
+        if spec is None:
+            raise AlarmError(f"unknown point {point_id!r}")
+        return spec.alarms
+
+    def replace_rule(
+        self,
+        point_id: str,
+        rule: AlarmRule | None,
+        ts: float,
+        user: str | None = None,
+        comment: str = "",
+    ) -> list[JournalEntry]:
+        """Run ``rule`` (None: no rule) for ``point_id`` from ``ts`` on.
+
+        The point's old alarms end: one that is listed, shelved or out of service returns
+        to normal through the journal with ``user`` and ``comment`` (a suppressed one ends
+        silently, as suppression by design does). The new alarms
+        (ids ``<point>.<LEVEL>`` as before) are evaluated against the point's last value,
+        masked like the rest of the device while its link is down.
+        """
+        spec = self._specs.get(point_id)
+        if spec is None:
+            raise AlarmError(f"unknown point {point_id!r}")
+        out: list[JournalEntry] = []
+        device_slots = self._device_slots.get(spec.device_id or "", [])
+        old = self._points.pop(point_id, None)
+        for slot in old.slots if old is not None else ():
+            alarm_id = slot.alarm.alarm_id
+            before = slot.alarm.state
+            del self._slots[alarm_id]
+            self._shelved.discard(alarm_id)
+            if slot in device_slots:
+                device_slots.remove(slot)
+            if before not in (AlarmState.NORMAL, AlarmState.SUPPRESSED):  # as on_link: silent
+                ended = Transition(ts, alarm_id, before, AlarmState.NORMAL, user, comment)
+                out.append(slot.entry(ended))
+        self._pending.discard(point_id)
+        spec = replace(spec, alarms=rule)
+        self._specs[point_id] = spec
+        bound = bind(spec, self._max_shelve_s)
+        last = self._last.pop(point_id, None)
+        if bound is not None:
+            self._points[point_id] = bound
+            for slot in bound.slots:
+                self._add(slot)
+                if spec.device_id is not None:
+                    self._device_slots.setdefault(spec.device_id, []).append(slot)
+                    if spec.device_id in self._down:
+                        slot.alarm.suppress(ts, "link down")  # by design, silent as in on_link
+            if last is not None:
+                self._last[point_id] = last
+                out += bound.update(ts, last.value, last.quality)
+                if bound.pending:
+                    self._pending.add(point_id)
+        return self._flood(out)
+
+    # -- conditions from outside the point table ----------------------------------------
+
+    def define(
+        self,
+        alarm_id: str,
+        source: str,
+        priority: Priority,
+        message: str,
+        point_id: str | None = None,
+    ) -> None:
+        """An alarm whose condition the caller decides (command deviation, system and
+        protection alarms), driven by ``set_condition``. It lists, acknowledges, shelves,
+        counts towards floods and journals like every other alarm. When ``source`` is a
+        device of the station, the device's link loss suppresses it like its point alarms.
+        ValueError for an id already in use."""
+        slot = Slot(self._new(alarm_id, priority), source, message, point_id)
+        self._add(slot)
+        if source in self._link:
+            self._device_slots.setdefault(source, []).append(slot)
+            if source in self._down:
+                slot.alarm.suppress(float("-inf"), "link down")  # by design, silent
+
+    def set_condition(
+        self, alarm_id: str, active: bool, ts: float, message: str | None = None
+    ) -> list[JournalEntry]:
+        """The condition of a ``define``d alarm at ``ts``; ``message`` replaces its text
+        (shown from this transition on). AlarmError for an unknown id."""
+        slot = self._slot(alarm_id)
+        if message is not None:
+            slot.text = message
+        return self._flood(self._entries(slot, slot.alarm.evaluate(ts, active)))
 
     # -- operator actions ------------------------------------------------------------
 

@@ -176,6 +176,23 @@ class AlarmJournal:
             rows.reverse()
         return [_entry(row) for row in rows]
 
+    def latest_in(self, states: Iterable[AlarmState]) -> list[JournalEntry]:
+        """The latest entry of each alarm, where that entry is an alarm transition whose
+        state is one of ``states``; by alarm id. ``latest_in([AlarmState.SHELVED])`` lists
+        the shelves a stopped runtime left behind (memory only: a restart ends them)."""
+        wanted = sorted({AlarmState(s).value for s in states})
+        if not wanted:
+            return []
+        sql = (
+            f"SELECT {_COLUMNS} FROM (SELECT *, ROW_NUMBER() OVER"
+            " (PARTITION BY alarm_id ORDER BY ts DESC, id DESC) AS nth FROM journal)"
+            f" WHERE nth = 1 AND kind = 'alarm' AND state IN ({', '.join('?' * len(wanted))})"
+            " ORDER BY alarm_id"
+        )
+        with self._lock:
+            rows = self._conn.execute(sql, wanted).fetchall()
+        return [_entry(row) for row in rows]
+
     def close(self) -> None:
         with self._lock:
             self._conn.close()

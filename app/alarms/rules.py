@@ -14,6 +14,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from app.alarms.analog import AnalogLimits, Level
+from app.alarms.rate import RateRule
 from app.alarms.states import Priority
 
 DEFAULT_PRIORITY = {
@@ -27,16 +28,26 @@ DEFAULT_PRIORITY = {
 LEVEL_TEXT = {Level.HH: "high-high", Level.H: "high", Level.L: "low", Level.LL: "low-low"}
 
 _LEVELS = frozenset(lvl.value for lvl in Level)
+_NESTED = frozenset({"roc"})  # sub-rules an override merges key by key, like the rule itself
 
 ANALOG_KINDS = frozenset({"analog", "counter"})
 DIGITAL_KINDS = frozenset({"digital"})
 
 
 class AnalogRule(AnalogLimits):
-    """HH/H/L/LL limits with deadband and delays, one priority or one per level."""
+    """HH/H/L/LL limits with deadband and delays, one priority or one per level, and an
+    optional rate-of-change rule (``roc``, app/alarms/rate.py)."""
 
     priority: Priority | dict[Level, Priority] | None = None
     message: str | None = Field(default=None, min_length=1)
+    roc: RateRule | None = None
+
+    @model_validator(mode="after")
+    def _some_limit(self) -> AnalogRule:
+        # replaces AnalogLimits' check (same name): a rate-of-change rule alone is a rule
+        if not self.levels() and self.roc is None:
+            raise ValueError("at least one of hh, h, l, ll or roc must be set")
+        return self
 
     @field_validator("priority", mode="before")
     @classmethod
@@ -111,10 +122,15 @@ def merge_override(base: Mapping[str, Any] | None, override: Mapping[str, Any]) 
     """A station override laid over the template's rule, key by key; ``key: null`` removes.
 
     Removing a limit also drops its entry from a per-level priority mapping, so
-    ``{hh: null}`` works without restating the priorities.
+    ``{hh: null}`` works without restating the priorities. ``roc:`` is merged the same way,
+    one level down (``roc: {max_per_s: 2}`` keeps the template's window; ``roc: null``
+    removes the rate-of-change rule).
     """
     merged = dict(base or {})
     for key, value in override.items():
+        if key in _NESTED and isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
+            merged[key] = merge_override(merged[key], value)  # roc: {max_per_s: 2} keeps window_s
+            continue
         if value is not None:
             merged[key] = value
             continue

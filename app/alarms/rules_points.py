@@ -2,7 +2,8 @@
 
 The engine (engine.py) owns these and adds what spans points: links, quality, operator
 actions and floods. Alarm ids: ``<point>.<LEVEL>`` for analog limits (``bms1.cell_t_max.HH``),
-the point id itself for a digital rule (``brk_grid.tripped``).
+``<point>.ROC`` for a rate-of-change rule, the point id itself for a digital rule
+(``brk_grid.tripped``).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import math
 from app.alarms.analog import AnalogEvaluator
 from app.alarms.journal_entry import JournalEntry
 from app.alarms.lifecycle import MAX_SHELVE_S, Alarm
+from app.alarms.rate import RateEvaluator
 from app.alarms.rules import LEVEL_TEXT, AnalogRule, DigitalRule
 from app.alarms.states import Transition
 from app.model import PointSpec
@@ -48,10 +50,14 @@ def _source(spec: PointSpec) -> str:
     return spec.device_id or "site"
 
 
-class AnalogPoint:
-    """HH/H/L/LL of one point: one AnalogEvaluator, one Alarm per configured level."""
+_DIRECTION_TEXT = {"rise": "rising", "fall": "falling", "both": "changing"}
 
-    __slots__ = ("evaluator", "pairs", "pending", "slots")
+
+class AnalogPoint:
+    """HH/H/L/LL of one point: one AnalogEvaluator, one Alarm per configured level; and
+    its rate-of-change alarm (``<point>.ROC``) when the rule has ``roc``."""
+
+    __slots__ = ("evaluator", "pairs", "pending", "rate", "rate_slot", "slots")
 
     def __init__(
         self, spec: PointSpec, rule: AnalogRule, max_shelve_s: float = MAX_SHELVE_S
@@ -67,7 +73,22 @@ class AnalogPoint:
             self.slots.append(Slot(alarm, _source(spec), text, spec.id, spec.unit))
         # (condition, slot) pairs: the hot loop reads the conditions directly
         self.pairs = list(zip(self.evaluator.conditions.values(), self.slots, strict=True))
-        self.pending = False  # a delay is running: a later evaluation may complete it
+        self.rate: RateEvaluator | None = None
+        self.rate_slot: Slot | None = None
+        roc = rule.roc
+        if roc is not None:
+            self.rate = RateEvaluator(roc)
+            text = (
+                f"{roc.message or name} {_DIRECTION_TEXT[roc.direction]} faster than "
+                f"{roc.max_per_s:g}{unit}/s (over {roc.window_s:g} s)"
+            )
+            alarm = Alarm(f"{spec.id}.ROC", roc.priority, max_shelve_s=max_shelve_s)
+            rate_unit = f"{spec.unit}/s" if spec.unit else "per s"
+            self.rate_slot = Slot(alarm, _source(spec), text, spec.id, rate_unit)
+            self.slots.append(self.rate_slot)
+        # a delay is running, or the rate alarm is active (a value that stops changing
+        # is not published again: the engine's tick evaluates it until the rate falls)
+        self.pending = False
 
     def update(self, ts: float, value: Scalar | None, quality: Quality) -> list[JournalEntry]:
         self.evaluator.update(ts, value, quality)
@@ -87,6 +108,18 @@ class AnalogPoint:
                 t = alarm.evaluate(ts, now)
                 if t is not None:
                     out.append(slot.entry(t))
+        rate = self.rate
+        if rate is not None and self.rate_slot is not None:
+            active = rate.update(ts, value, quality)
+            slot = self.rate_slot
+            if rate.rate is not None:
+                slot.value = rate.rate
+            alarm = slot.alarm
+            if active != alarm.condition or alarm.chattering or alarm.shelved_until is not None:
+                t = alarm.evaluate(ts, active)
+                if t is not None:
+                    out.append(slot.entry(t))
+            pending = pending or active
         self.pending = pending
         return out
 

@@ -14,6 +14,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from app.access import parse_access
 from app.alarms.rules import AlarmRule, merge_override, parse_rule
 from app.calc import ExpressionError, calculation_order, compile_expression
 from app.config.errors import ConfigError, ConfigIssue, issues_from_validation
@@ -322,6 +323,13 @@ def load_station(
         except ValueError as exc:
             issues.append(ConfigIssue(file, "calculated", None, str(exc)))
 
+    access = None
+    if sf.access is not None:
+        try:
+            access = parse_access(path, sf.access)
+        except ConfigError as exc:
+            issues += exc.issues
+
     for spec in energy_specs(all_points):
         if spec.id not in all_points:
             all_points[spec.id] = spec
@@ -336,6 +344,7 @@ def load_station(
         calculated=tuple(calculated),
         history=sf.history,
         points=all_points,
+        access=access,
     )
     if sf.tariff is not None:
         station = dataclasses.replace(station, tariff=_tariff(path, sf.tariff))

@@ -171,3 +171,5 @@ class StationFile(Strict):
     control: dict[str, Any] | None = None
     # per point id, keys laid over the template's alarm rule (`key: null` removes a key)
     alarm_overrides: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    # operator roles and permissions (app/access.py validates it); absent: everyone may do all
+    access: dict[str, Any] | None = None

@@ -1,0 +1,209 @@
+"""Alarms whose condition does not come from a point's rule: command deviation, the
+console's own health (system) and protection stepping in (control).
+
+Each class defines its alarms on the engine (``AlarmEngine.define``) and turns what it is
+given — a CommandResult, the runtime's stats, a control cycle's report — into
+``set_condition`` calls, so these alarms list, acknowledge, shelve, flood and journal like
+every other. Pure: every time is passed in; the AlarmService wires them to the bus and
+its once-a-second tick (docs/alarms.md).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from app.alarms.analog import AnalogEvaluator, AnalogLimits, Level
+from app.alarms.engine import AlarmEngine
+from app.alarms.journal_entry import JournalEntry
+from app.alarms.states import Priority
+from app.control.cycle import CycleReport
+from app.control.protection import SOURCE as PROTECTION
+from app.control.snapshot import SiteRoles
+from app.dispatcher import CommandResult
+from app.model import Station
+
+SYSTEM = "system"
+CONTROL = "control"
+
+HISTORY = "system.history"
+CYCLE_OVERRUN = "system.cycle_overrun"
+LOOP_LAG = "system.loop_lag"
+SOC_FLOOR = "protection.soc_floor"
+TEMPERATURE_DERATE = "protection.temperature_derate"
+FAILSAFE = "protection.failsafe"
+
+_DEVIATING = ("mismatch", "timeout")  # CommandResult.result prefixes that raise deviation
+
+
+def deviation_id(point_id: str) -> str:
+    return f"deviation.{point_id}"
+
+
+class DeviationAlarms:
+    """``deviation.<point>`` (high, source the device) for every setpoint and command of the
+    station: active while the latest confirmed command to the point ended in a mismatched
+    read-back or no read-back in time; the next ``ok`` command returns it to normal. A
+    command refused or failed before it reached the device leaves it as it is (that is the
+    failed-command event's and the link alarm's to say), and so does an unconfirmed send
+    (the heartbeat)."""
+
+    def __init__(self, engine: AlarmEngine, station: Station) -> None:
+        self.engine = engine
+        self.points: set[str] = set()
+        for spec in station.points.values():
+            if not spec.writable:
+                continue
+            source = spec.device_id or CONTROL
+            text = f"Command to {spec.name.en} ({spec.id}) not followed"
+            engine.define(deviation_id(spec.id), source, Priority.HIGH, text, spec.id)
+            self.points.add(spec.id)
+
+    def update(self, result: CommandResult, ts: float) -> list[JournalEntry]:
+        if result.point_id not in self.points:
+            return []
+        alarm_id = deviation_id(result.point_id)
+        if result.ok and result.result == "ok":
+            return self.engine.set_condition(alarm_id, False, ts)
+        if result.result.startswith(_DEVIATING):
+            message = f"Command {result.point_id} = {result.value:g} not followed: {result.result}"
+            return self.engine.set_condition(alarm_id, True, ts, message)
+        return []
+
+
+@dataclass(frozen=True)
+class SystemLimits:
+    """When the console's own health raises an alarm (AlarmService(system_limits=...))."""
+
+    loop_lag_ms: float = 500.0  # event-loop lag above this ...
+    loop_lag_on_delay_s: float = 5.0  # ... continuously this long raises system.loop_lag
+    loop_lag_off_delay_s: float = 5.0  # and below it this long clears it
+
+
+class SystemAlarms:
+    """``system.history`` (high): the history writer's commits fail (``history_healthy``
+    0); ``system.cycle_overrun`` (medium): the last control cycle took longer than its
+    period, or started later than one period; ``system.loop_lag`` (medium): the event
+    loop's lag above ``SystemLimits.loop_lag_ms`` for the on-delay. Evaluated on a sample
+    of ``Runtime.stats``; a figure missing from the sample (no history, no control loop)
+    leaves its alarm as it is."""
+
+    def __init__(self, engine: AlarmEngine, limits: SystemLimits | None = None) -> None:
+        self.engine = engine
+        self.limits = limits = limits or SystemLimits()
+        engine.define(HISTORY, SYSTEM, Priority.HIGH, "History storage failing")
+        engine.define(CYCLE_OVERRUN, SYSTEM, Priority.MEDIUM, "Control cycle overrun")
+        engine.define(
+            LOOP_LAG, SYSTEM, Priority.MEDIUM, f"Event-loop lag above {limits.loop_lag_ms:g} ms"
+        )
+        self._lag = AnalogEvaluator(
+            AnalogLimits(
+                h=limits.loop_lag_ms,
+                on_delay_s=limits.loop_lag_on_delay_s,
+                off_delay_s=limits.loop_lag_off_delay_s,
+            )
+        )
+
+    def update(self, stats: Mapping[str, float], ts: float) -> list[JournalEntry]:
+        out: list[JournalEntry] = []
+        engine = self.engine
+        healthy = stats.get("history_healthy")
+        if healthy is not None:
+            failures = stats.get("history_failures", 0.0)
+            queued = stats.get("history_queued", 0.0)
+            message = (
+                f"History storage failing: {failures:g} failed commit(s) in a row,"
+                f" {queued:g} samples waiting"
+            )
+            out += engine.set_condition(HISTORY, not healthy, ts, message)
+        period = stats.get("cycle_period_ms")
+        took, late = stats.get("cycle_ms"), stats.get("cycle_lateness_ms")
+        if period is not None and took is not None and late is not None:
+            message = (
+                f"Control cycle overrun: took {took:.0f} ms, started {late:.0f} ms late"
+                f" (period {period:.0f} ms)"
+            )
+            out += engine.set_condition(CYCLE_OVERRUN, took > period or late > period, ts, message)
+        lag = stats.get("loop_lag_ms")
+        if lag is not None:
+            active = self._lag.update(ts, lag)[Level.H]
+            message = f"Event-loop lag {lag:.0f} ms (limit {self.limits.loop_lag_ms:g} ms)"
+            # the text follows the lag only while it is above the limit: the clearing
+            # entry keeps the last figure that was a problem, not a healthy one
+            above = lag > self.limits.loop_lag_ms
+            out += engine.set_condition(LOOP_LAG, active, ts, message if above else None)
+        return out
+
+
+class ProtectionAlarms:
+    """Protection stepping in, from each control cycle's report (source ``control``):
+
+    - ``protection.soc_floor`` (medium): protection cut a discharge because the SOC is at or
+      below ``soc_min_pct`` (a ``soc`` clamp towards charge);
+    - ``protection.temperature_derate`` (medium): protection cut the PCS power because of the
+      cell temperature (a ``temperature`` clamp: derate, or 0 kW at the stop temperature);
+    - ``protection.failsafe`` (high): protection holds the PCS at 0 kW because an input it
+      needs (SOC, BMS limits, cell temperature) is missing, bad or stale, for
+      ``failsafe_on_delay_s`` of cycles in a row (default 5 s: the first cycles after a
+      start, before the first values are read, are not an alarm).
+
+    Each is active while it holds in the latest cycle and normal in the first cycle it does
+    not. A clamp is a setpoint protection changed: at the SOC floor with nothing asking to
+    discharge, nothing is cut and nothing is raised (the SOC's own LL alarm tells the state).
+    """
+
+    def __init__(
+        self, engine: AlarmEngine, roles: SiteRoles, failsafe_on_delay_s: float = 5.0
+    ) -> None:
+        self.engine = engine
+        self.failsafe_on_delay_s = failsafe_on_delay_s
+        self._failsafe_since: float | None = None  # report ts since the inputs are unusable
+        self.inputs = frozenset(
+            {roles.soc, roles.bms_charge_max, roles.bms_discharge_max, roles.cell_t_max}
+        )
+        self.cell_t = roles.cell_t_max
+        engine.define(SOC_FLOOR, CONTROL, Priority.MEDIUM, "Protection: discharge blocked (SOC)")
+        engine.define(
+            TEMPERATURE_DERATE, CONTROL, Priority.MEDIUM, "Protection: power derated (temperature)"
+        )
+        engine.define(FAILSAFE, CONTROL, Priority.HIGH, "Protection fail-safe: PCS held at 0 kW")
+
+    def update(self, report: CycleReport) -> list[JournalEntry]:
+        soc: list[str] = []
+        temperature: list[str] = []
+        failsafe: list[str] = []
+        for c in report.protection.clamps:
+            shown = f"{c.reason} ({c.point_id} {c.before:g} -> {c.after:g})"
+            if c.stage == "soc" and c.after < c.before:
+                soc.append(shown)
+            elif c.stage == "temperature":
+                temperature.append(shown)
+            elif c.stage == "input":
+                failsafe.append(shown)
+        for e in report.protection.events:
+            if e.source != PROTECTION or e.point_id not in self.inputs:
+                continue
+            if e.severity == "alarm" and e.point_id == self.cell_t:
+                temperature.append(e.message)  # the stop temperature: 0 kW
+            elif e.severity != "alarm":
+                failsafe.append(e.message)  # an unusable input: 0 kW
+        ts, engine = report.ts, self.engine
+        if not failsafe:
+            self._failsafe_since = None
+        elif self._failsafe_since is None:
+            self._failsafe_since = ts
+        held = self._failsafe_since is not None and (
+            ts - self._failsafe_since >= self.failsafe_on_delay_s
+        )
+        return [
+            *engine.set_condition(SOC_FLOOR, bool(soc), ts, _text("Protection", soc)),
+            *engine.set_condition(
+                TEMPERATURE_DERATE, bool(temperature), ts, _text("Protection", temperature)
+            ),
+            *engine.set_condition(FAILSAFE, held, ts, _text("Protection fail-safe", failsafe)),
+        ]
+
+
+def _text(head: str, reasons: list[str]) -> str | None:
+    """The alarm's text while active; None keeps the text that raised it when it clears."""
+    return f"{head}: {'; '.join(reasons)}" if reasons else None
