@@ -33,6 +33,12 @@ class RecordingRuntime(support.FakeRuntime):
     async def stop(self) -> None:
         self.calls.append("stop")
 
+    async def record_login(self, user: str, workstation: str) -> None:
+        self.calls.append(f"login {bool(user)} {bool(workstation)}")
+
+    async def record_logout(self, user: str, workstation: str) -> None:
+        self.calls.append(f"logout {bool(user)} {bool(workstation)}")
+
 
 def test_screenshot_then_clean_exit(qapp, tmp_path):
     runtime = RecordingRuntime()
@@ -40,7 +46,8 @@ def test_screenshot_then_clean_exit(qapp, tmp_path):
     rc = run_gui(lambda: runtime, lang="zh", screenshot=png, screenshot_after_s=0.5)
     assert rc == 0
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    assert runtime.calls == ["start", "stop"]
+    # the operator's session is journaled: logged in once started, out before the stop
+    assert runtime.calls == ["start", "login True True", "logout True True", "stop"]
 
 
 def test_a_runtime_that_cannot_start_exits_non_zero(qapp):

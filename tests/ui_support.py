@@ -1,9 +1,12 @@
 """Real parts for the console's widget tests: the fixture station, a bus, a point table.
 
 ``FakeRuntime`` has exactly the facade the console uses (station, bus, points, links,
-stats, query_history, start/stop, the alarm facade), built from the real EventBus and
-PointTable; history answers from a dict the test fills. Its alarms are the real
-AlarmService (engine + journal in a temporary directory), started by ``alarms_running``.
+stats, query_history, start/stop, the alarm facade, permissions, rule edits, logins), built
+from the real EventBus and PointTable; history answers from a dict the test fills. Its
+alarms are the real AlarmService (engine + journal in a temporary directory), started by
+``alarms_running``; its permissions are the real ``permissions_of`` on the station's
+``access:`` section (``FakeRuntime(station=load_ui_station(access=ACCESS))``; without one
+every user may do everything, as in Runtime).
 ``running_qasync_loop`` installs a qasync loop that
 pytest-qt's event processing drives, so async code (history loads) runs inside
 ``qtbot.waitUntil`` as it does in the application.
@@ -19,15 +22,18 @@ import asyncio
 import contextlib
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from app.access import PermissionDenied, parse_access, permissions_of
 from app.alarm_service import AlarmService
 from app.alarms.engine import AlarmView
 from app.alarms.journal_entry import JournalEntry
+from app.alarms.rule_edits import rule_dict
+from app.alarms.states import Priority
 from app.config.loader import load_station
 from app.drivers_api import DriverRegistry, LinkState
 from app.events import LINK, EventBus
@@ -70,10 +76,24 @@ class AnyDriverFactory:
         return _IdleDriver()
 
 
-def load_ui_station() -> Station:
+ACCESS: dict[str, Any] = {
+    "default_role": "viewer",
+    "users": {"alice": "supervisor", "bob": "operator", "vera": "viewer"},
+}
+"""An ``access:`` section for permission tests: alice may do all, bob (operator) may
+acknowledge and control but not shelve or edit alarms, vera and anyone unlisted may only
+look."""
+
+
+def load_ui_station(access: Mapping[str, Any] | None = None) -> Station:
+    """The fixture station; with ``access`` it has that ``access:`` section (parsed and
+    checked by the real ``parse_access``, as the loader does)."""
     registry = DriverRegistry()
     registry.register(AnyDriverFactory())
-    return load_station(UI_STATION, registry)
+    station = load_station(UI_STATION, registry)
+    if access is None:
+        return station
+    return replace(station, access=parse_access(UI_STATION, dict(access)))
 
 
 @dataclass
@@ -117,6 +137,23 @@ class FakeRuntime:
     # -- the alarm facade (as Runtime's); empty until alarms_running starts the service ----
     alarm_service: AlarmService | None = None
     audit_changes: list[tuple[str, str, str, str]] = field(default_factory=list)
+    sessions: list[tuple[str, str, str]] = field(default_factory=list)  # (what, user, ws)
+
+    def permissions(self, user: str) -> frozenset[str]:
+        return permissions_of(self.station.access, user)
+
+    def _require(self, user: str, permission: str, action: str, target: str) -> None:
+        """As Runtime._require: journal ``event.denied``, record the refused attempt, raise."""
+        if permission in self.permissions(user):
+            return
+        denied = PermissionDenied(user, permission, f"{action} {target}".strip())
+        if self.alarm_service is not None:
+            self.alarm_service.event(
+                "event.denied", "system", str(denied), Priority.MEDIUM, user=user,
+                comment=f"needs {permission}",
+            )  # fmt: skip
+        self.audit_changes.append((user, action, target, f"denied: needs {permission}"))
+        raise denied
 
     def alarms_active(self) -> list[AlarmView]:
         return self.alarm_service.active() if self.alarm_service is not None else []
@@ -128,6 +165,7 @@ class FakeRuntime:
         self, alarm_ids: list[str], user: str, comment: str
     ) -> list[JournalEntry]:
         assert self.alarm_service is not None, "alarms not running"
+        self._require(user, "acknowledge", "alarm_ack", ",".join(alarm_ids))
         entries = self.alarm_service.acknowledge(alarm_ids, user, comment)
         self.audit_changes.append((user, "alarm_ack", ",".join(alarm_ids), comment))
         return entries
@@ -136,15 +174,47 @@ class FakeRuntime:
         self, alarm_id: str, user: str, reason: str, duration_s: float
     ) -> list[JournalEntry]:
         assert self.alarm_service is not None, "alarms not running"
+        self._require(user, "shelve", "alarm_shelve", alarm_id)
         entries = self.alarm_service.shelve(alarm_id, user, reason, duration_s)
         self.audit_changes.append((user, "alarm_shelve", alarm_id, reason))
         return entries
 
     async def unshelve_alarm(self, alarm_id: str, user: str, comment: str) -> list[JournalEntry]:
         assert self.alarm_service is not None, "alarms not running"
+        self._require(user, "shelve", "alarm_unshelve", alarm_id)
         entries = self.alarm_service.unshelve(alarm_id, user, comment)
         self.audit_changes.append((user, "alarm_unshelve", alarm_id, comment))
         return entries
+
+    def alarm_rule(self, point_id: str) -> dict[str, Any] | None:
+        """The running rule; before alarms_running, the station's (KeyError: no point)."""
+        if self.alarm_service is None:
+            return rule_dict(self.station.points[point_id].alarms)
+        return self.alarm_service.rule(point_id)
+
+    async def set_alarm_rule(
+        self, point_id: str, changes: dict[str, Any] | None, user: str, reason: str
+    ) -> dict[str, Any] | None:
+        assert self.alarm_service is not None, "alarms not running"
+        self._require(user, "edit_alarms", "alarm_rule", point_id)
+        _old, new = await self.alarm_service.set_rule(point_id, changes, user, reason)
+        self.audit_changes.append((user, "alarm_rule", point_id, reason))
+        return new
+
+    async def record_login(self, user: str, workstation: str) -> None:
+        await self._session_event("login", user, workstation, f"{user} logged in at {workstation}")
+
+    async def record_logout(self, user: str, workstation: str) -> None:
+        await self._session_event(
+            "logout", user, workstation, f"{user} logged out at {workstation}"
+        )
+
+    async def _session_event(self, what: str, user: str, workstation: str, message: str) -> None:
+        assert self.alarm_service is not None, "alarms not running"
+        if not user:
+            raise ValueError(f"a {what} needs a user")
+        self.alarm_service.event(f"event.{what}", "system", message, user=user)
+        self.sessions.append((what, user, workstation))
 
     async def alarm_history(
         self,

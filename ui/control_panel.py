@@ -11,7 +11,9 @@ Every change opens a ConfirmDialog (old -> new, user, reason) and only then call
 runtime's audited ``set_mode`` / ``set_manual``, as a background task: the GUI never waits.
 The buttons show the mode the control loop is really in (refreshed by the cycle topic), so
 a change made elsewhere shows too. A station without a control section gets the panel
-disabled, with the reason in words.
+disabled, with the reason in words. A user without the ``control`` permission (read once
+from ``runtime.permissions(user)``) sees the mode buttons and the setpoint entry greyed
+out, their tooltips naming the missing permission; the runtime still checks every call.
 """
 
 from __future__ import annotations
@@ -36,11 +38,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.access import CONTROL
 from app.control.snapshot import SiteRoles
 from app.control_loop import CYCLE
 from app.dispatcher import COMMAND, CommandResult
 from app.model import PointSpec, Station
 from ui import theme
+from ui.alarm_list import granted, missing_tip
 from ui.confirm_dialog import Confirmation, ConfirmDialog, current_user
 from ui.format import format_number, format_time
 from ui.i18n import tr
@@ -96,6 +100,7 @@ class ControlPanel(QWidget):
         self.runtime = runtime
         self.lang = lang
         self.user = user or current_user()
+        self.may_control = CONTROL in granted(runtime, self.user)
         self.dialog: ConfirmDialog | None = None
         self._zone = zone
         self._tasks = TaskGroup("control panel")
@@ -186,7 +191,11 @@ class ControlPanel(QWidget):
         box.addLayout(last)
         self.controls.setEnabled(self.available)
         self.point_combo.setEnabled(bool(self.points))
-        self.value_spin.setEnabled(bool(self.points))
+        self.value_spin.setEnabled(bool(self.points) and self.may_control)
+        if not self.may_control:
+            tip = missing_tip(CONTROL, self.user, lang)
+            for widget in (*self.mode_buttons.values(), self.value_spin, self.set_button):
+                widget.setToolTip(tip)
 
         outer = QVBoxLayout(self)
         outer.setContentsMargins(2, 2, 2, 2)
@@ -395,7 +404,7 @@ class ControlPanel(QWidget):
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # RuntimeError (no control), ValueError (bad point or mode)
-            if not isinstance(exc, RuntimeError | ValueError):
+            if not isinstance(exc, RuntimeError | ValueError | PermissionError):
                 log.exception("operator command failed")
             if not self._closed:
                 self._say(tr("control.error", self.lang, error=str(exc)), alarm=True)
@@ -410,7 +419,11 @@ class ControlPanel(QWidget):
     def _set_busy(self, busy: bool) -> None:
         self._busy = busy
         for button in (*self.mode_buttons.values(), self.set_button):
-            button.setEnabled(not busy and (button is not self.set_button or bool(self.points)))
+            button.setEnabled(
+                not busy
+                and self.may_control
+                and (button is not self.set_button or bool(self.points))
+            )
 
     def close_panel(self) -> None:
         """Stop listening and close a pending question; commands already sent complete."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from ui.strings_alarm_banner import ALARM_BANNER_STRINGS
 from ui.strings_alarm_list import ALARM_LIST_STRINGS
+from ui.strings_alarm_rule import ALARM_RULE_STRINGS
 
 LANGUAGES = {"en": "English", "zh": "中文"}
 
@@ -179,6 +180,7 @@ STRINGS: dict[str, dict[str, str]] = {
 # the alarm console's strings live beside its widgets (one table per part of the console)
 STRINGS.update(ALARM_BANNER_STRINGS)
 STRINGS.update(ALARM_LIST_STRINGS)
+STRINGS.update(ALARM_RULE_STRINGS)
 
 
 def tr(key: str, lang: str = "en", **fmt: object) -> str:

@@ -10,8 +10,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+import socket
 import sys
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ import qasync
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
+from ui.confirm_dialog import current_user
 from ui.main_window import MainWindow
 from ui.tasks import TaskGroup
 from ui.theme import apply_theme
@@ -66,6 +68,8 @@ async def _console(
         await _stop(runtime)
         return 1
 
+    user, workstation = current_user(), socket.gethostname()
+    await _session(runtime.record_login, user, workstation)
     window = MainWindow(runtime, lang)
     closed = asyncio.Event()
     window.closed.connect(closed.set)
@@ -80,9 +84,18 @@ async def _console(
     finally:
         restore()
         tasks.cancel_all()
+        await _session(runtime.record_logout, user, workstation)
         if not await _stop(runtime):
             result["rc"] = 1
     return result["rc"]
+
+
+async def _session(record: Callable[[str, str], Awaitable[None]], user: str, host: str) -> None:
+    """Journal the console's login or logout; a failure is logged, never fatal."""
+    try:
+        await record(user, host)
+    except Exception:
+        log.exception("the console session could not be journaled")
 
 
 async def _stop(runtime: Any) -> bool:

@@ -1,17 +1,21 @@
 """The console's main window: it lays the panels out and wires them to the runtime.
 
     +----------------------------------------------------------------------+
+    | alarm banner: newest unacknowledged alarm, counts per priority, mute |
+    +----------------------------------------------------------------------+
     | overview: power tiles                   | today's energy tiles       |
     +--------------+--------------------------------------------+----------+
     | device tree  | point table of the selected device         | control  |
     +--------------+--------------------------------------------+----------+
-    | trend (live + history)                                               |
+    | tabs: trend (live + history) | alarms | shelved | alarm history      |
     +----------------------------------------------------------------------+
     | link state per device                     stats · station clock      |
 
 Each panel lives in its own module; this file only builds and connects them. The runtime
 is reached through its facade (station, bus, points, links, stats, query_history; control,
-set_mode and set_manual for the control panel) and the bus adapter's rate-limited signals.
+set_mode and set_manual for the control panel; the alarm facade for the banner and the
+alarm tabs) and the bus adapter's rate-limited signals. The console journals a login when
+the window opens and a logout when it closes, if the runtime records them.
 """
 
 from __future__ import annotations
@@ -19,11 +23,24 @@ from __future__ import annotations
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSettings, Qt, Signal
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QGuiApplication
-from PySide6.QtWidgets import QFrame, QLabel, QMainWindow, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QFrame,
+    QLabel,
+    QMainWindow,
+    QSplitter,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from app.points import PointValue
+from ui.alarm_banner import AlarmBanner
+from ui.alarm_history import AlarmHistoryPanel
+from ui.alarm_list import AlarmListPanel, ShelvedListPanel
+from ui.alarm_rule_dialog import AlarmRuleEditor
+from ui.alarm_sound import AlarmSound
 from ui.control_panel import ControlPanel
 from ui.device_tree import SITE, DeviceTree, points_for
 from ui.i18n import LANGUAGES, tr
@@ -56,13 +73,21 @@ def _panel(title: QLabel, *widgets: QWidget, hint: QLabel | None = None) -> QFra
 class MainWindow(QMainWindow):
     closed = Signal()
 
-    def __init__(self, runtime: Any, lang: str = "en", max_rate_hz: float = 4.0) -> None:
+    def __init__(
+        self,
+        runtime: Any,
+        lang: str = "en",
+        max_rate_hz: float = 4.0,
+        settings: QSettings | None = None,
+    ) -> None:
         super().__init__()
         self.runtime = runtime
         self.lang = lang
         self._max_rate_hz = max_rate_hz
         self._zone = ZoneInfo(runtime.station.info.timezone)
         self._closed = False
+        # one sound per window: a language switch rebuilds the panels, not the alert
+        self.alarm_sound = AlarmSound(settings=settings, parent=self)
         self._fit_to_screen()
         self._build(selected=None, trend_points=DEFAULT_TREND, span_s=None)
 
@@ -88,6 +113,16 @@ class MainWindow(QMainWindow):
         self.table_view = PointTableView(self.table_model)
         self.table_title = QLabel(tr("table.title", lang))
         self.trend = TrendPanel(rt, lang)
+        self.banner = AlarmBanner(rt, lang, self._zone, sound=self.alarm_sound)
+        self.alarm_list = AlarmListPanel(rt, lang, self._zone)
+        self.shelved_list = ShelvedListPanel(rt, lang, self._zone)
+        self.alarm_history = AlarmHistoryPanel(rt, lang, self._zone)
+        self.tabs = QTabWidget()
+        self.tabs.setObjectName("bottomTabs")
+        self.tabs.addTab(self.trend, tr("trend.title", lang))
+        self.tabs.addTab(self.alarm_list, tr("alarms.title", lang))
+        self.tabs.addTab(self.shelved_list, tr("shelved.title", lang))
+        self.tabs.addTab(self.alarm_history, tr("history.title", lang))
         self.control_panel = ControlPanel(rt, lang, self._zone)
         self.status = StationStatusBar(rt, lang)
         self.setStatusBar(self.status)
@@ -101,7 +136,7 @@ class MainWindow(QMainWindow):
         top.setSizes([300, 960, 340])
         body = QSplitter(Qt.Orientation.Vertical)
         body.addWidget(top)
-        body.addWidget(self.trend)
+        body.addWidget(self.tabs)
         body.setSizes([470, 320])
         for splitter in (top, body):
             splitter.setChildrenCollapsible(False)
@@ -112,6 +147,7 @@ class MainWindow(QMainWindow):
         box = QVBoxLayout(central)
         box.setContentsMargins(6, 6, 6, 6)
         box.setSpacing(6)
+        box.addWidget(self.banner)
         box.addWidget(self.overview)
         box.addWidget(body, 1)
         self.setCentralWidget(central)
@@ -123,6 +159,15 @@ class MainWindow(QMainWindow):
         self.tree.selected.connect(self._show_device)
         self.table_view.activated_point.connect(self.trend.add_point)
         self.tree.set_links(rt.links)
+        self.adapter.alarms_changed.connect(self.banner.refresh)
+        self.adapter.alarms_changed.connect(self.alarm_list.refresh)
+        self.adapter.alarms_changed.connect(self.shelved_list.refresh)
+        self.banner.active_changed.connect(self.tree.set_alarms)
+        self.banner.active_changed.connect(self.table_model.set_alarms)
+        self.banner.open_list_requested.connect(lambda: self.tabs.setCurrentWidget(self.alarm_list))
+        self.alarm_list.trend_requested.connect(self._trend_point)
+        self.rule_editor = AlarmRuleEditor(rt, lang, self)
+        self.table_view.edit_alarm_rule_requested.connect(self.rule_editor.open_for)
 
         keys = self.tree.keys()
         self.tree.select(selected if selected in keys else (keys[0] if keys else SITE))
@@ -130,6 +175,9 @@ class MainWindow(QMainWindow):
             self.trend.set_span(span_s)
         for point_id in trend_points:
             self.trend.add_point(point_id)
+        self.banner.refresh()  # the alarms already active when the window opens
+        self.alarm_list.refresh()
+        self.shelved_list.refresh()
 
     def _build_menu(self) -> None:
         bar = self.menuBar()
@@ -161,6 +209,11 @@ class MainWindow(QMainWindow):
         self.adapter.deleteLater()
         self.trend.close_tasks()
         self.control_panel.close_panel()
+        self.banner.close_banner()
+        self.alarm_list.close_panel()
+        self.shelved_list.close_panel()
+        self.alarm_history.close_panel()
+        self.rule_editor.close()
 
     # ---- events ------------------------------------------------------------------------
     def _show_device(self, key: str) -> None:
@@ -169,6 +222,10 @@ class MainWindow(QMainWindow):
         name = device.name.text(self.lang) if device is not None else tr("tree.site", self.lang)
         self.table_title.setText(f"{tr('table.title', self.lang)} — {name}")
         self.table_model.set_points(points_for(station, key), self.runtime.points.snapshot())
+
+    def _trend_point(self, point_id: str) -> None:
+        self.trend.add_point(point_id)
+        self.tabs.setCurrentWidget(self.trend)
 
     def _on_points(self, batch: dict[str, PointValue]) -> None:
         self.overview.apply(batch)
@@ -185,5 +242,6 @@ class MainWindow(QMainWindow):
             return
         self._closed = True
         self._teardown()
+        self.alarm_sound.stop()
         self.status.stop()
         self.closed.emit()
