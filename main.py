@@ -54,6 +54,8 @@ def _run_options(p: argparse.ArgumentParser) -> None:
     add_scenario_argument(p)
     p.add_argument("--screenshot", type=Path, metavar="PNG", help=argparse.SUPPRESS)
     p.add_argument("--screenshot-after", type=float, default=8.0, help=argparse.SUPPRESS)
+    # which bottom tab the screenshot shows: 0 trend, 1 alarms, 2 shelved, 3 alarm history
+    p.add_argument("--screenshot-tab", type=int, default=0, help=argparse.SUPPRESS)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -255,6 +257,7 @@ def run_station(args: argparse.Namespace) -> int:
         lang=args.lang,
         screenshot=args.screenshot,
         screenshot_after_s=args.screenshot_after,
+        screenshot_tab=args.screenshot_tab,
     )
 
 

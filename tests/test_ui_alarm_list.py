@@ -22,6 +22,7 @@ from tests.ui_support import AnyDriverFactory, FakeRuntime, alarms_running, runn
 from ui.alarm_dialogs import AckDialog, ShelveDialog, UnshelveDialog
 from ui.alarm_list import AlarmListPanel, ShelvedListPanel
 from ui.alarm_table_model import AlarmFilter, AlarmTableModel
+from ui.format import format_time
 from ui.signals import BusAdapter
 
 pytestmark = pytest.mark.timeout(60)
@@ -321,6 +322,7 @@ def test_shelve_moves_the_alarm_to_the_shelved_list_and_unshelve_brings_it_back(
         }
         assert row["by"] == USER and row["reason"] == "meter replaced today"
         assert row["priority"] == "Low" and row["alarm"] == "meter_grid.p.H"
+        assert row["until"] == format_time(until, shelved.model.zone)  # when it ends by itself
         assert shelved.count.text() == "1 shelved"
 
         # unshelve: the condition is still there, so it comes back unacknowledged

@@ -16,7 +16,6 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QLabel,
     QLineEdit,
@@ -25,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from ui import theme
+from ui.confirm_dialog import ok_cancel
 from ui.i18n import tr
 
 # Shelve durations offered (seconds): short for a nuisance during a task, the longest is
@@ -88,16 +88,9 @@ class CommentDialog(QDialog):
         self._add_fields(lang)
         self.form.addRow(tr(field_key, lang), self.text)
 
-        self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        self.buttons, self.ok_button = ok_cancel(
+            self, tr("alarms.dialog.ok", lang), tr("alarms.dialog.cancel", lang)
         )
-        self.ok_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
-        self.ok_button.setText(tr("alarms.dialog.ok", lang))
-        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(
-            tr("alarms.dialog.cancel", lang)
-        )
-        self.buttons.accepted.connect(self.accept)
-        self.buttons.rejected.connect(self.reject)
         self.text.textChanged.connect(self._text_changed)
         self._text_changed("")
 

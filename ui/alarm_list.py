@@ -464,12 +464,8 @@ class AlarmListPanel(_AlarmPanel):
 
 
 class ShelvedListPanel(_AlarmPanel):
-    """Shelved alarms, with who shelved each, when and why (from the journal), and Unshelve.
-
-    The expiry time is not shown: the journal records the shelve's reason but not its
-    duration, and the panel reads nothing but the runtime's facade. A shelve ends by itself
-    at the latest 8 h after it began (the tooltip says so).
-    """
+    """Shelved alarms, with who shelved each, when and why (from the journal), when the
+    shelve ends by itself (from the engine), and Unshelve."""
 
     def __init__(
         self,
@@ -495,7 +491,7 @@ class ShelvedListPanel(_AlarmPanel):
             self.unshelve_button.setToolTip(missing_tip(SHELVE, self.user, self.lang))
         self.table.setToolTip(tr("shelved.expiry_tip", self.lang))
         header = self.table.horizontalHeader()
-        for column, width in enumerate((90, 180, 90, 300, 100, 150, 240)):
+        for column, width in enumerate((90, 180, 90, 300, 100, 150, 150, 240)):
             header.resizeSection(column, width)
         row = QHBoxLayout()
         row.addWidget(self.unshelve_button)

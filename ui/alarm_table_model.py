@@ -183,7 +183,7 @@ class AlarmTableModel(QAbstractTableModel):
         return ""
 
 
-SHELVED_COLUMNS = ("priority", "alarm", "source", "message", "by", "at", "reason")
+SHELVED_COLUMNS = ("priority", "alarm", "source", "message", "by", "at", "until", "reason")
 
 
 class ShelvedTableModel(AlarmTableModel):
@@ -215,13 +215,16 @@ class ShelvedTableModel(AlarmTableModel):
         self._info.pop(alarm_id, None)
 
     def _header(self, name: str) -> str:
-        if name == "at":
-            return tr("shelved.col.at", self.lang, zone=self.zone.key)
+        if name in ("at", "until"):
+            return tr(f"shelved.col.{name}", self.lang, zone=self.zone.key)
         if name in ("by", "reason"):
             return tr(f"shelved.col.{name}", self.lang)
         return super()._header(name)
 
     def _text(self, view: AlarmView, column: str) -> str:
+        if column == "until":
+            until = view.shelved_until
+            return format_time(until, self.zone) if until is not None else ""
         if column in ("by", "at", "reason"):
             if view.alarm_id not in self._info:
                 return ""

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QLabel,
     QLineEdit,
+    QPushButton,
     QVBoxLayout,
     QWidget,
 )
@@ -43,6 +44,21 @@ def current_user() -> str:
 class Confirmation:
     user: str
     reason: str
+
+
+def ok_cancel(
+    dialog: QDialog, ok_text: str, cancel_text: str
+) -> tuple[QDialogButtonBox, QPushButton]:
+    """OK / Cancel buttons with our labels, wired to the dialog's accept and reject."""
+    buttons = QDialogButtonBox(
+        QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+    )
+    ok = buttons.button(QDialogButtonBox.StandardButton.Ok)
+    ok.setText(ok_text)
+    buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(cancel_text)
+    buttons.accepted.connect(dialog.accept)
+    buttons.rejected.connect(dialog.reject)
+    return buttons, ok
 
 
 class ConfirmDialog(QDialog):
@@ -85,16 +101,9 @@ class ConfirmDialog(QDialog):
         form.addRow(tr("confirm.user", lang), self.user_label)
         form.addRow(tr("confirm.reason", lang), self.reason)
 
-        self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        self.buttons, self.ok_button = ok_cancel(
+            self, tr("confirm.ok", lang), tr("confirm.cancel", lang)
         )
-        self.ok_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
-        self.ok_button.setText(tr("confirm.ok", lang))
-        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(
-            tr("confirm.cancel", lang)
-        )
-        self.buttons.accepted.connect(self.accept)
-        self.buttons.rejected.connect(self.reject)
         self.reason.textChanged.connect(self._reason_changed)
         self._reason_changed("")
 

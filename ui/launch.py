@@ -33,6 +33,7 @@ def run_gui(
     lang: str = "en",
     screenshot: Path | None = None,
     screenshot_after_s: float = 6.0,
+    screenshot_tab: int = 0,
 ) -> int:
     """Run the console until its window closes; returns the process exit code.
 
@@ -48,7 +49,9 @@ def run_gui(
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     try:
-        return loop.run_until_complete(_console(make_runtime, lang, screenshot, screenshot_after_s))
+        return loop.run_until_complete(
+            _console(make_runtime, lang, screenshot, screenshot_after_s, screenshot_tab)
+        )
     finally:
         loop.close()
         asyncio.set_event_loop(None)
@@ -59,6 +62,7 @@ async def _console(
     lang: str,
     screenshot: Path | None,
     screenshot_after_s: float,
+    screenshot_tab: int = 0,
 ) -> int:
     runtime = make_runtime()
     try:
@@ -77,7 +81,7 @@ async def _console(
     tasks = TaskGroup("launch")
     result = {"rc": 0}
     if screenshot is not None:
-        tasks.spawn(_screenshot(window, screenshot, screenshot_after_s, result))
+        tasks.spawn(_screenshot(window, screenshot, screenshot_after_s, result, screenshot_tab))
     window.show()
     try:
         await closed.wait()
@@ -107,8 +111,12 @@ async def _stop(runtime: Any) -> bool:
     return True
 
 
-async def _screenshot(window: MainWindow, path: Path, after_s: float, result: dict) -> None:
+async def _screenshot(
+    window: MainWindow, path: Path, after_s: float, result: dict, tab: int = 0
+) -> None:
     await asyncio.sleep(after_s)
+    window.tabs.setCurrentIndex(tab)
+    await asyncio.sleep(0.3)  # let the tab lay out and paint
     path.parent.mkdir(parents=True, exist_ok=True)
     if window.grab().save(str(path)):
         log.info("screenshot saved to %s", path)

@@ -84,6 +84,7 @@ ALARM_LIST_STRINGS: dict[str, dict[str, str]] = {
     "shelved.title": {"en": "Shelved alarms", "zh": "已搁置报警"},
     "shelved.col.by": {"en": "Shelved by", "zh": "搁置人"},
     "shelved.col.at": {"en": "Shelved at ({zone})", "zh": "搁置时间（{zone}）"},
+    "shelved.col.until": {"en": "Ends ({zone})", "zh": "结束时间（{zone}）"},
     "shelved.col.reason": {"en": "Reason", "zh": "原因"},
     "shelved.unknown": {"en": "(not in the journal)", "zh": "（日志中无记录）"},
     "shelved.count": {"en": "{n} shelved", "zh": "已搁置 {n} 条"},
@@ -96,8 +97,8 @@ ALARM_LIST_STRINGS: dict[str, dict[str, str]] = {
     },
     "shelved.unshelved_done": {"en": "Unshelved {alarm}.", "zh": "已取消搁置 {alarm}。"},
     "shelved.expiry_tip": {
-        "en": "A shelve ends by itself at the latest 8 h after it began.",
-        "zh": "搁置最长 8 小时后自动结束。",
+        "en": "A shelve ends by itself at the time under 'Ends' (at most 8 h after it began).",
+        "zh": "搁置在“结束时间”自动结束（最长 8 小时）。",
     },
     # history
     "history.title": {"en": "Alarm history", "zh": "报警历史"},

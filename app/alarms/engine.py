@@ -46,6 +46,7 @@ class AlarmView:
     activated_ts: float | None
     chattering: bool
     message: str
+    shelved_until: float | None = None  # when a running shelve ends by itself
 
 
 class AlarmEngine:
@@ -334,6 +335,7 @@ class AlarmEngine:
                 s.alarm.activated_ts,
                 s.alarm.chattering,
                 s.message,
+                s.alarm.shelved_until,
             )
             for s in slots
         ]
