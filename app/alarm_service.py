@@ -23,6 +23,7 @@ from typing import Any
 from app.alarms.engine import AlarmEngine, AlarmView
 from app.alarms.journal import AlarmJournal, journal_path
 from app.alarms.journal_entry import JournalEntry
+from app.alarms.lifecycle import AlarmError
 from app.alarms.rule_edits import RuleEdit, RuleEdits, resolve, rule_dict, rules_path
 from app.alarms.sources import DeviationAlarms, ProtectionAlarms, SystemAlarms, SystemLimits
 from app.alarms.states import AlarmState, Priority
@@ -118,9 +119,11 @@ class AlarmService:
         await asyncio.wrap_future(self._executor.submit(lambda: None))
 
     async def _restore(self) -> None:
-        """Before the first value: lay the console's rule edits over the station's rules,
-        and end, through the journal, the shelves the last run left (shelves live in
-        memory; a restart starts without any, so each alarm is evaluated again)."""
+        """Before the first value: lay the console's rule edits over the station's rules;
+        end, through the journal, the shelves the last run left (shelves live in memory; a
+        restart starts without any, so each alarm is evaluated again); and keep out of
+        service the alarms the journal says are (a deliberate maintenance state that holds
+        until someone returns the alarm: docs/decisions.md)."""
         journal = self._journal
         assert journal is not None
         loop = asyncio.get_running_loop()
@@ -144,10 +147,36 @@ class AlarmService:
                 continue
             self._edits[point_id] = changes
             self.engine.replace_rule(point_id, rule, now)  # no values yet: nothing to journal
-        shelved = await loop.run_in_executor(
-            self._executor, journal.latest_in, [AlarmState.SHELVED]
+        masked = await loop.run_in_executor(
+            self._executor, journal.latest_in, [AlarmState.SHELVED, AlarmState.OUT_OF_SERVICE]
         )
-        self.submit(_shelve_ended_by_restart(e, now) for e in shelved)
+        self.submit(
+            _shelve_ended_by_restart(e, now) for e in masked if e.state is AlarmState.SHELVED
+        )
+        self.submit(
+            self._keep_out_of_service(e, now)
+            for e in masked
+            if e.state is AlarmState.OUT_OF_SERVICE
+        )
+
+    def _keep_out_of_service(self, latest: JournalEntry, ts: float) -> JournalEntry:
+        """The alarm out of service again (its record, no user, the comment naming who took
+        it out and why); or, for an alarm the station no longer has, an event under the
+        alarm's own id saying so, which is then its latest entry (not reported again)."""
+        taken = _taken_out(latest)
+        try:
+            (entry,) = self.engine.keep_out_of_service(latest.alarm_id, taken, ts)
+        except AlarmError:
+            message = (
+                f"{latest.alarm_id} was out of service but the station no longer has this"
+                " alarm; nothing to keep out of service"
+            )
+            log.warning("%s (%s)", message, taken)
+            return JournalEntry(
+                ts, latest.alarm_id, latest.source, Priority.MEDIUM, AlarmState.NORMAL,
+                message, "event", None, latest.point_id, None, taken,
+            )  # fmt: skip
+        return entry
 
     # -- the process (bus handlers, on the loop) ----------------------------------------
 
@@ -275,6 +304,9 @@ class AlarmService:
     def shelved(self) -> list[AlarmView]:
         return self.engine.shelved()
 
+    def out_of_service(self) -> list[AlarmView]:
+        return self.engine.out_of_service()
+
     def acknowledge(self, alarm_ids: Iterable[str], user: str, comment: str) -> list[JournalEntry]:
         self._require_running()
         ids = list(alarm_ids)
@@ -297,6 +329,21 @@ class AlarmService:
     def unshelve(self, alarm_id: str, user: str, comment: str) -> list[JournalEntry]:
         self._require_running()
         entries = self.engine.unshelve(alarm_id, user, comment, self._clock())
+        self.submit(entries)
+        return entries
+
+    def remove_from_service(self, alarm_id: str, user: str, reason: str) -> list[JournalEntry]:
+        """Take an alarm out of service until returned (kept across a restart); AlarmError
+        for an unknown id, no user or reason, or an alarm already out of service."""
+        self._require_running()
+        entries = self.engine.remove_from_service(alarm_id, user, reason, self._clock())
+        self.submit(entries)
+        return entries
+
+    def return_to_service(self, alarm_id: str, user: str, comment: str) -> list[JournalEntry]:
+        """Return an alarm to service: it shows its condition as it is now."""
+        self._require_running()
+        entries = self.engine.return_to_service(alarm_id, user, comment, self._clock())
         self.submit(entries)
         return entries
 
@@ -364,6 +411,14 @@ def _shelve_ended_by_restart(shelved: JournalEntry, ts: float) -> JournalEntry:
         user=None,
         comment=f"restart (shelved for: {shelved.comment})",
     )
+
+
+def _taken_out(latest: JournalEntry) -> str:
+    """Who took the alarm out of service and why, from its latest journal entry: the
+    operator's removal, or an earlier restart's record, whose comment already says it."""
+    if latest.previous is AlarmState.OUT_OF_SERVICE and latest.user is None:
+        return latest.comment
+    return f"taken out of service by {latest.user}: {latest.comment}"
 
 
 def _text(rule: Mapping[str, Any] | None) -> str:

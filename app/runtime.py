@@ -272,6 +272,10 @@ class Runtime:
     def alarms_shelved(self) -> list[AlarmView]:
         return self._require_alarms().shelved()
 
+    def alarms_out_of_service(self) -> list[AlarmView]:
+        """Alarms taken out of service (maintenance), by priority then newest first."""
+        return self._require_alarms().out_of_service()
+
     async def acknowledge_alarms(
         self, alarm_ids: list[str], user: str, comment: str
     ) -> list[JournalEntry]:
@@ -299,6 +303,34 @@ class Runtime:
         await self._require(user, SHELVE, "alarm_unshelve", alarm_id)
         entries = self._require_alarms().unshelve(alarm_id, user, comment)
         await self._audit_change(user, "alarm_unshelve", alarm_id, None, "", comment)
+        return entries
+
+    async def remove_alarm_from_service(
+        self, alarm_id: str, user: str, reason: str
+    ) -> list[JournalEntry]:
+        """Take one alarm out of service until it is returned (a restart keeps it): it
+        leaves every list but is still evaluated and counted; a running shelve ends.
+        AlarmError for an unknown id, no user or reason, or one already out of service;
+        audited as ``alarm_out_of_service``. PermissionDenied without ``edit_alarms``."""
+        await self._require(user, EDIT_ALARMS, "alarm_out_of_service", alarm_id)
+        entries = self._require_alarms().remove_from_service(alarm_id, user, reason)
+        old = str(entries[0].previous) if entries and entries[0].previous else None
+        await self._audit_change(
+            user, "alarm_out_of_service", alarm_id, old, "out_of_service", reason
+        )
+        return entries
+
+    async def return_alarm_to_service(
+        self, alarm_id: str, user: str, comment: str
+    ) -> list[JournalEntry]:
+        """Return an out-of-service alarm: it shows its condition as it is now (unack if
+        still active). AlarmError for an unknown id, no user or comment, or an alarm not
+        out of service; audited as ``alarm_in_service``. PermissionDenied without
+        ``edit_alarms``."""
+        await self._require(user, EDIT_ALARMS, "alarm_in_service", alarm_id)
+        entries = self._require_alarms().return_to_service(alarm_id, user, comment)
+        new = str(entries[-1].state) if entries else "in_service"
+        await self._audit_change(user, "alarm_in_service", alarm_id, "out_of_service", new, comment)
         return entries
 
     def alarm_rule(self, point_id: str) -> dict[str, Any] | None:

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from app.alarms.analog import Level
 from app.alarms.engine import AlarmEngine
+from app.alarms.rate import RateRule
 from app.alarms.rules import AnalogRule
 from app.alarms.states import Priority
 from app.config.schema import HistoryConfig, I18nText, StationInfo
@@ -47,12 +48,16 @@ POINTS_PER_DEVICE = 100
 TARGET_S = 0.1  # 10 % of a 1 s cycle
 
 
-def station(points: int) -> Station:
+# --roc: the same limits plus a rate-of-change rule on every point (the BMS template's kind)
+ROC_RULE = RULE.model_copy(update={"roc": RateRule(max_per_s=5.0, window_s=10.0)})
+
+
+def station(points: int, rule: AnalogRule = RULE) -> Station:
     specs = {}
     for j in range(points):
         dev = f"dev{j // POINTS_PER_DEVICE}"
         pid = f"{dev}.t{j % POINTS_PER_DEVICE}"
-        specs[pid] = PointSpec(pid, I18nText(en=pid), "°C", "analog", dev, alarms=RULE)
+        specs[pid] = PointSpec(pid, I18nText(en=pid), "°C", "analog", dev, alarms=rule)
     return Station(
         info=StationInfo(id="bench", name=I18nText(en="Alarm benchmark")),
         source=Path("bench"),
@@ -96,8 +101,8 @@ def baseline(batch: dict[str, PointValue]) -> int:
     return n
 
 
-def measure(points: int, rounds: int) -> dict[str, float]:
-    st = station(points)
+def measure(points: int, rounds: int, roc: bool = False) -> dict[str, float]:
+    st = station(points, ROC_RULE if roc else RULE)
     engine = AlarmEngine(st)
     data = batches(list(st.points), rounds, 1_750_000_000.0)
     engine_s: list[float] = []
@@ -128,16 +133,20 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.alarms", description=__doc__)
     parser.add_argument("--points", type=int, default=10_000, help="analog points (10000)")
     parser.add_argument("--rounds", type=int, default=20, help="1 s cycles, median kept (20)")
+    parser.add_argument(
+        "--roc", action="store_true", help="add a rate-of-change rule to every point"
+    )
     parser.add_argument("--json", action="store_true", help="end with one JSON line")
     args = parser.parse_args(argv)
     if args.points < 1 or args.rounds < 1:
         parser.error("--points and --rounds must be at least 1")
-    m = measure(args.points, args.rounds)
+    m = measure(args.points, args.rounds, args.roc)
     share = m["eval_ms"] / 1000.0
     met = m["eval_ms"] / 1000.0 < TARGET_S
     print_table(
         f"alarms: {args.points:,} analog points x HH/H/L/LL with deadband and delays"
-        f" ({m['alarms']:,.0f} alarms), every point changed, median of {args.rounds} cycles",
+        + (" + rate of change" if args.roc else "")
+        + f" ({m['alarms']:,.0f} alarms), every point changed, median of {args.rounds} cycles",
         [
             ("plain comparison loop (baseline)", f"{m['baseline']:>14,.0f} evaluations/s"),
             ("alarm engine (on_points + tick)", f"{m['value']:>14,.0f} evaluations/s"),
@@ -162,6 +171,8 @@ def main(argv: list[str] | None = None) -> int:
             cycle_share=round(share, 4),
             target_met=met,
             transitions=int(m["transitions"]),
+            alarms=int(m["alarms"]),
+            roc=args.roc,
         )
     return 0
 

@@ -3,6 +3,7 @@
 #
 #   scripts/screenshot.sh            # both languages, ~4 min of warm-up so trends have history
 #   WARMUP_S=0 scripts/screenshot.sh # quick: live data only
+#   ALARMS_AFTER_S=0 ...             # skip the alarm shot (docs/images/alarms.png)
 #
 # The demo first runs headless for WARMUP_S seconds into a scratch data folder, so the
 # console opens with history in its trend and today's energy already counting, exactly as
@@ -43,3 +44,15 @@ shoot() {  # shoot LANG FILE
 }
 shoot en "$OUT_DIR/console.png"
 shoot zh "$OUT_DIR/console-zh.png"
+
+# the alarm tab during the over_temperature scenario: the cells pass 45 °C (derate) after
+# about 3 min and 55 °C (stop) after about 4 min; a fresh data folder, so the journal is its own
+ALARMS_AFTER_S="${ALARMS_AFTER_S:-270}"
+if [ "$ALARMS_AFTER_S" -gt 0 ]; then
+  alarms_data="$(mktemp -d)"
+  xvfb-run -a -s "$SCREEN" uv run main.py --demo --data "$alarms_data" --sim-start "$(sim_at 0)" \
+    --scenario over_temperature --screenshot "$OUT_DIR/alarms.png" \
+    --screenshot-after "$ALARMS_AFTER_S" --screenshot-tab 1
+  rm -rf "$alarms_data"
+  echo "wrote $OUT_DIR/alarms.png"
+fi

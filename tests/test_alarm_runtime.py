@@ -108,6 +108,20 @@ async def test_over_temperature_raises_the_cell_temperature_alarm(tmp_path):
         assert raised.ts - began >= 10.0  # raised by the scenario's heating, not before it
 
 
+async def test_a_tripped_grid_breaker_raises_its_trip_alarm(tmp_path):
+    async with station(tmp_path) as (runtime, sim, watch):
+        await wait_until(runtime, lambda: _good(runtime, "brk_grid.tripped"), timeout=15)
+        assert "brk_grid.tripped" not in {v.point_id for v in runtime.alarms_active()}
+        sim.plant.trip_breaker("grid")  # the transformer's protection would do this
+        await watch.until(_raised("brk_grid.tripped"), timeout=15)
+        (view,) = [v for v in runtime.alarms_active() if v.point_id == "brk_grid.tripped"]
+        assert (view.priority, view.source, view.message) == (
+            Priority.HIGH,
+            "brk_grid",
+            "Breaker tripped",
+        )
+
+
 async def test_stopped_simulator_raises_one_link_alarm_per_device_then_ack_and_shelve(tmp_path):
     async with station(tmp_path) as (runtime, sim, watch):
         devices = sorted(d.id for d in runtime.station.devices.values() if d.enabled)

@@ -18,11 +18,25 @@ from app.alarms.states import AlarmState, Priority
 from app.config.loader import load_station
 from app.drivers_api import DriverRegistry
 from app.points import PointValue
-from tests.ui_support import AnyDriverFactory, FakeRuntime, alarms_running, running_qasync_loop
-from ui.alarm_dialogs import AckDialog, ShelveDialog, UnshelveDialog
+from tests.ui_support import (
+    ACCESS,
+    AnyDriverFactory,
+    FakeRuntime,
+    alarms_running,
+    load_ui_station,
+    running_qasync_loop,
+)
+from ui.alarm_dialogs import (
+    AckDialog,
+    RemoveFromServiceDialog,
+    ReturnToServiceDialog,
+    ShelveDialog,
+    UnshelveDialog,
+)
 from ui.alarm_list import AlarmListPanel, ShelvedListPanel
 from ui.alarm_table_model import AlarmFilter, AlarmTableModel
 from ui.format import format_time
+from ui.i18n import tr
 from ui.signals import BusAdapter
 
 pytestmark = pytest.mark.timeout(60)
@@ -518,3 +532,155 @@ def test_an_alarm_storm_is_one_refresh_loses_no_entry_and_never_stalls_the_scree
         qtbot.waitUntil(found.done, timeout=10_000)
         raised = {e.alarm_id for e in found.result() if e.state is AlarmState.UNACK}
         assert raised == {f"{pid}.H" for pid in point_ids}
+
+
+# --- out of service -----------------------------------------------------------------------
+
+
+def masked_row(panel: ShelvedListPanel, alarm_id: str) -> dict[str, str]:
+    model = panel.model
+    row = model.row_of(alarm_id)
+    assert row >= 0, alarm_id
+    return {model.columns[c]: model.index(row, c).data() for c in range(model.columnCount())}
+
+
+def test_remove_from_service_moves_it_to_the_masked_list_and_return_brings_it_back(qtbot, rt):
+    raise_mix(rt)
+    panel = make_list(qtbot, rt)
+    masked = ShelvedListPanel(rt, "en", ZONE, user=USER)
+    qtbot.addWidget(masked)
+    adapter = BusAdapter(rt.bus)
+    adapter.alarms_changed.connect(panel.refresh)
+    adapter.alarms_changed.connect(masked.refresh)
+    try:
+        run_now(qtbot, rt.shelve_alarm("meter_grid.p.H", USER, "meter swap", 3600))
+        assert not panel.remove_button.isEnabled()  # nothing selected
+        panel.select_ids(["bms1.t_cell_max.H"])
+        assert panel.remove_button.isEnabled() and panel.remove_button.toolTip() == ""
+        panel.remove_button.click()
+        dialog = panel.dialog
+        assert isinstance(dialog, RemoveFromServiceDialog)
+        assert dialog.what.text() == "Remove bms1.t_cell_max.H from service"
+        with qtbot.waitSignal(adapter.alarms_changed, timeout=3000):
+            answer(qtbot, panel, "cell sensor faulty", RemoveFromServiceDialog)
+
+        assert "bms1.t_cell_max.H" not in shown(panel)
+        assert "Took bms1.t_cell_max.H out of service." in panel.message.text()
+        assert [v.alarm_id for v in rt.alarms_out_of_service()] == ["bms1.t_cell_max.H"]
+        assert rt.audit_changes[-1] == (
+            USER,
+            "alarm_out_of_service",
+            "bms1.t_cell_max.H",
+            "cell sensor faulty",
+        )
+        # one list, the state column says which: a shelve and a removal from service
+        assert sorted(v.alarm_id for v in masked.model.visible) == [
+            "bms1.t_cell_max.H",
+            "meter_grid.p.H",
+        ]
+        oos = masked_row(masked, "bms1.t_cell_max.H")
+        assert (oos["state"], oos["by"], oos["reason"], oos["until"]) == (
+            "Out of service",
+            USER,
+            "cell sensor faulty",
+            "until returned",
+        )
+        assert masked_row(masked, "meter_grid.p.H")["state"] == "Shelved"
+        assert masked.count.text() == "1 shelved, 1 out of service"
+
+        # each button for its kind of row
+        masked.select_ids(["meter_grid.p.H"])
+        assert masked.unshelve_button.isEnabled() and not masked.return_button.isEnabled()
+        masked.select_ids(["bms1.t_cell_max.H"])
+        assert masked.return_button.isEnabled() and not masked.unshelve_button.isEnabled()
+        masked.request_unshelve()  # not for an out-of-service row
+        assert masked.dialog is None
+
+        # still evaluated while out of service: the value is still past H (45)
+        rt.points.update({"bms1.t_cell_max": PointValue(50.0, time.time())})
+        masked.return_button.click()
+        assert isinstance(masked.dialog, ReturnToServiceDialog)
+        with qtbot.waitSignal(adapter.alarms_changed, timeout=3000):
+            answer(qtbot, masked, "sensor replaced", ReturnToServiceDialog)
+        assert "Returned bms1.t_cell_max.H to service." in masked.message.text()
+        assert [v.alarm_id for v in masked.model.visible] == ["meter_grid.p.H"]
+        assert masked.count.text() == "1 shelved"
+        assert "bms1.t_cell_max.H" in shown(panel)
+        (back,) = [v for v in rt.alarms_active() if v.alarm_id == "bms1.t_cell_max.H"]
+        assert back.state is AlarmState.UNACK  # annunciated again, to be acknowledged
+        assert rt.audit_changes[-1] == (
+            USER,
+            "alarm_in_service",
+            "bms1.t_cell_max.H",
+            "sensor replaced",
+        )
+        entries = journal(qtbot, rt, text="bms1.t_cell_max.H")
+        mine = [e for e in entries if e.alarm_id == "bms1.t_cell_max.H"]
+        assert [(e.previous, e.state, e.user, e.comment) for e in mine[-2:]] == [
+            (AlarmState.UNACK, AlarmState.OUT_OF_SERVICE, USER, "cell sensor faulty"),
+            (AlarmState.OUT_OF_SERVICE, AlarmState.UNACK, USER, "sensor replaced"),
+        ]
+    finally:
+        adapter.close()
+
+
+def test_the_masked_list_finds_who_took_an_alarm_out_of_service(qtbot, rt):
+    raise_mix(rt)
+    run_now(qtbot, rt.remove_alarm_from_service("pcs1.running", "bob", "status input loose"))
+    masked = ShelvedListPanel(rt, "zh", ZONE, user=USER)  # opened afterwards
+    qtbot.addWidget(masked)
+    by = masked.model.columns.index("by")
+    qtbot.waitUntil(lambda: masked.model.index(0, by).data() == "bob", timeout=3000)
+    row = masked_row(masked, "pcs1.running")
+    assert (row["state"], row["reason"], row["until"]) == (
+        "已停用",
+        "status input loose",
+        "直至恢复投用",
+    )
+    assert masked.count.text() == "已搁置 0 条，已停用 1 条"
+
+
+def test_the_tab_reads_shelved_and_out_of_service():
+    assert tr("shelved.title", "en") == "Shelved / out of service"
+    assert tr("shelved.title", "zh") == "搁置/停用"
+
+
+def test_removing_from_service_needs_edit_alarms(qapp, qtbot, tmp_path):
+    runtime = FakeRuntime(station=load_ui_station(access=ACCESS))  # bob: no edit_alarms
+    with running_qasync_loop(qapp), alarms_running(qtbot, runtime, tmp_path):
+        raise_mix(runtime)
+        run_now(qtbot, runtime.remove_alarm_from_service("pcs1.running", "alice", "input loose"))
+        bob = AlarmListPanel(runtime, "en", ZONE, user="bob")
+        qtbot.addWidget(bob)
+        bob.select_ids(["bms1.soc.L"])
+        assert not bob.remove_button.isEnabled()
+        tip = "Not permitted: bob lacks the “Edit alarm limits” permission (edit_alarms)"
+        assert bob.remove_button.toolTip() == tip
+        masked = ShelvedListPanel(runtime, "en", ZONE, user="bob")
+        qtbot.addWidget(masked)
+        masked.select_ids(["pcs1.running"])
+        assert not masked.return_button.isEnabled()
+        assert masked.return_button.toolTip() == tip
+
+        # the runtime decides, not the grey: the request is refused and nothing changes
+        bob.request_remove_from_service()
+        bob.dialog.text.setText("noisy")
+        bob.dialog.ok_button.click()
+        qtbot.waitUntil(lambda: not bob.busy, timeout=5000)
+        assert "user 'bob' lacks the 'edit_alarms' permission" in bob.message.text()
+        assert [v.alarm_id for v in runtime.alarms_out_of_service()] == ["pcs1.running"]
+        assert ("bob", "alarm_out_of_service", "bms1.soc.L", "denied: needs edit_alarms") in (
+            runtime.audit_changes
+        )
+        alice = ShelvedListPanel(runtime, "en", ZONE, user="alice")
+        qtbot.addWidget(alice)
+        alice.select_ids(["pcs1.running"])
+        assert alice.return_button.isEnabled() and alice.return_button.toolTip() == ""
+        for panel in (bob, masked, alice):
+            panel.close_panel()
+
+
+def run_now(qtbot, coro):
+    task = asyncio.ensure_future(coro)
+    qtbot.waitUntil(task.done, timeout=5000)
+    return task.result()

@@ -1,11 +1,12 @@
 """Real parts for the console's widget tests: the fixture station, a bus, a point table.
 
 ``FakeRuntime`` has exactly the facade the console uses (station, bus, points, links,
-stats, query_history, start/stop, the alarm facade, permissions, rule edits, logins), built
-from the real EventBus and PointTable; history answers from a dict the test fills. Its
-alarms are the real AlarmService (engine + journal in a temporary directory), started by
-``alarms_running``; its permissions are the real ``permissions_of`` on the station's
-``access:`` section (``FakeRuntime(station=load_ui_station(access=ACCESS))``; without one
+stats, query_history, start/stop, the alarm facade with shelve and out of service,
+permissions, rule edits, logins), built from the real EventBus and PointTable; history
+answers from a dict the test fills. Its alarms are the real AlarmService (engine + journal
+in a temporary directory), started by ``alarms_running``; its permissions are the real
+``permissions_of`` on the station's ``access:`` section
+(``FakeRuntime(station=load_ui_station(access=ACCESS))``; without one
 every user may do everything, as in Runtime).
 ``running_qasync_loop`` installs a qasync loop that
 pytest-qt's event processing drives, so async code (history loads) runs inside
@@ -184,6 +185,27 @@ class FakeRuntime:
         self._require(user, "shelve", "alarm_unshelve", alarm_id)
         entries = self.alarm_service.unshelve(alarm_id, user, comment)
         self.audit_changes.append((user, "alarm_unshelve", alarm_id, comment))
+        return entries
+
+    def alarms_out_of_service(self) -> list[AlarmView]:
+        return self.alarm_service.out_of_service() if self.alarm_service is not None else []
+
+    async def remove_alarm_from_service(
+        self, alarm_id: str, user: str, reason: str
+    ) -> list[JournalEntry]:
+        assert self.alarm_service is not None, "alarms not running"
+        self._require(user, "edit_alarms", "alarm_out_of_service", alarm_id)
+        entries = self.alarm_service.remove_from_service(alarm_id, user, reason)
+        self.audit_changes.append((user, "alarm_out_of_service", alarm_id, reason))
+        return entries
+
+    async def return_alarm_to_service(
+        self, alarm_id: str, user: str, comment: str
+    ) -> list[JournalEntry]:
+        assert self.alarm_service is not None, "alarms not running"
+        self._require(user, "edit_alarms", "alarm_in_service", alarm_id)
+        entries = self.alarm_service.return_to_service(alarm_id, user, comment)
+        self.audit_changes.append((user, "alarm_in_service", alarm_id, comment))
         return entries
 
     def alarm_rule(self, point_id: str) -> dict[str, Any] | None:

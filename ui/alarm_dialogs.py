@@ -1,5 +1,5 @@
 """The alarm lists' questions: acknowledge (how many, a comment), shelve (how long, why),
-unshelve (a comment).
+unshelve (a comment), take out of service (why) and return to service (a comment).
 
 Like every question in the console they open with ``open()`` (window-modal), never
 ``exec()``: under qasync a nested event loop would re-enter the asyncio scheduler
@@ -178,5 +178,34 @@ class UnshelveDialog(CommentDialog):
             user,
             lang,
             note=tr("shelved.unshelve.note", lang),
+            parent=parent,
+        )
+
+
+class RemoveFromServiceDialog(CommentDialog):
+    """Take one alarm out of service with a reason; ``confirmed(str reason)``."""
+
+    def __init__(self, alarm: str, user: str, lang: str, parent: QWidget | None = None) -> None:
+        super().__init__(
+            tr("alarms.oos.title", lang),
+            tr("alarms.oos.what", lang, alarm=alarm),
+            user,
+            lang,
+            note=tr("alarms.oos.note", lang),
+            field_key="alarms.dialog.reason",
+            parent=parent,
+        )
+
+
+class ReturnToServiceDialog(CommentDialog):
+    """Return one out-of-service alarm to service with a comment; ``confirmed(str)``."""
+
+    def __init__(self, alarm: str, user: str, lang: str, parent: QWidget | None = None) -> None:
+        super().__init__(
+            tr("shelved.return.title", lang),
+            tr("shelved.return.what", lang, alarm=alarm),
+            user,
+            lang,
+            note=tr("shelved.return.note", lang),
             parent=parent,
         )

@@ -1,8 +1,8 @@
-"""The active alarm list and the shelved alarm list (issue 4, ISA-18.2).
+"""The active alarm list and the shelved / out-of-service list (issue 4, ISA-18.2).
 
     Device [All ▾]  Priority [All ▾]  State [All ▾]            12 of 40 alarms shown
     | Priority | Activated (zone) | Device | Message | State | Point |
-    [Acknowledge selected…] [Acknowledge all shown…] [Shelve…] [Trend]
+    [Acknowledge selected…] [Acknowledge all shown…] [Shelve…] [Remove from service…] [Trend]
     message line: what was done, or in red why not
 
 ``refresh()`` re-reads ``runtime.alarms_active()`` (the lead's wiring calls it on the bus
@@ -15,8 +15,9 @@ the message line, never raised into Qt.
 
 Permissions are read once, at construction, from ``runtime.permissions(user)`` (a runtime
 without it allows everything): the acknowledge buttons need ``acknowledge``, Shelve and
-Unshelve need ``shelve``; a button greyed out for want of one says so in its tooltip. The
-runtime still checks every call: a refusal is shown like any other error.
+Unshelve need ``shelve``, Remove from service and Return to service need ``edit_alarms``; a
+button greyed out for want of one says so in its tooltip. The runtime still checks every
+call: a refusal is shown like any other error.
 """
 
 from __future__ import annotations
@@ -42,12 +43,20 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.access import ACKNOWLEDGE, PERMISSIONS, SHELVE
+from app.access import ACKNOWLEDGE, EDIT_ALARMS, PERMISSIONS, SHELVE
 from app.alarms.engine import AlarmView
 from app.alarms.journal_entry import JournalEntry
 from app.alarms.states import LISTED, AlarmState, Priority
 from ui import theme
-from ui.alarm_dialogs import AckDialog, ShelveChoice, ShelveDialog, UnshelveDialog, duration_text
+from ui.alarm_dialogs import (
+    AckDialog,
+    RemoveFromServiceDialog,
+    ReturnToServiceDialog,
+    ShelveChoice,
+    ShelveDialog,
+    UnshelveDialog,
+    duration_text,
+)
 from ui.alarm_table_model import (
     ACKABLE,
     AlarmFilter,
@@ -294,18 +303,21 @@ class AlarmListPanel(_AlarmPanel):
         self.ack_selected_button = QPushButton(tr("alarms.ack_selected", lang))
         self.ack_visible_button = QPushButton(tr("alarms.ack_visible", lang))
         self.shelve_button = QPushButton(tr("alarms.shelve", lang))
+        self.remove_button = QPushButton(tr("alarms.remove_from_service", lang))
         self.trend_button = QPushButton(tr("alarms.trend", lang))
         self.trend_button.setToolTip(tr("alarms.trend_tip", lang))
         for button, permission in (
             (self.ack_selected_button, ACKNOWLEDGE),
             (self.ack_visible_button, ACKNOWLEDGE),
             (self.shelve_button, SHELVE),
+            (self.remove_button, EDIT_ALARMS),
         ):
             if permission not in self.permissions:
                 button.setToolTip(missing_tip(permission, self.user, lang))
         self.ack_selected_button.clicked.connect(self.request_ack_selected)
         self.ack_visible_button.clicked.connect(self.request_ack_visible)
         self.shelve_button.clicked.connect(self.request_shelve)
+        self.remove_button.clicked.connect(self.request_remove_from_service)
         self.trend_button.clicked.connect(self.request_trend)
         self.table.doubleClicked.connect(self._double_clicked)
         buttons = QHBoxLayout()
@@ -313,14 +325,20 @@ class AlarmListPanel(_AlarmPanel):
             self.ack_selected_button,
             self.ack_visible_button,
             self.shelve_button,
+            self.remove_button,
             self.trend_button,
         ):
             buttons.addWidget(button)
         buttons.addStretch(1)
 
         header = self.table.horizontalHeader()
-        for column, width in enumerate((90, 170, 90, 380, 170, 150)):
+        for column, width in enumerate((90, 170, 90, 380, 170, 190)):
             header.resizeSection(column, width)
+        # the message takes the spare width (the point id column does not need it)
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(
+            self.model.columns.index("message"), QHeaderView.ResizeMode.Stretch
+        )
 
         box = QVBoxLayout(self)
         box.setContentsMargins(2, 2, 2, 2)
@@ -404,6 +422,9 @@ class AlarmListPanel(_AlarmPanel):
             may_ack and any(v.state in ACKABLE for v in self.model.visible)
         )
         self.shelve_button.setEnabled(idle and SHELVE in self.permissions and len(selected) == 1)
+        self.remove_button.setEnabled(
+            idle and EDIT_ALARMS in self.permissions and len(selected) == 1
+        )
         self.trend_button.setEnabled(len(selected) == 1 and bool(selected[0].point_id))
 
     # ---- operator requests -----------------------------------------------------------
@@ -452,6 +473,21 @@ class AlarmListPanel(_AlarmPanel):
 
         self._ask(ShelveDialog(alarm_id, self.user, self.lang, self.window()), send)
 
+    def request_remove_from_service(self) -> None:
+        """Take the one selected alarm out of service (maintenance), with a reason."""
+        selected = self.selected()
+        if self.busy or len(selected) != 1:
+            return
+        alarm_id = selected[0].alarm_id
+
+        def send(reason: str) -> None:
+            self._run(
+                lambda: self.runtime.remove_alarm_from_service(alarm_id, self.user, reason),
+                lambda: tr("alarms.oos_done", self.lang, alarm=alarm_id),
+            )
+
+        self._ask(RemoveFromServiceDialog(alarm_id, self.user, self.lang, self.window()), send)
+
     def request_trend(self) -> None:
         selected = self.selected()
         if len(selected) == 1 and selected[0].point_id:
@@ -464,8 +500,9 @@ class AlarmListPanel(_AlarmPanel):
 
 
 class ShelvedListPanel(_AlarmPanel):
-    """Shelved alarms, with who shelved each, when and why (from the journal), when the
-    shelve ends by itself (from the engine), and Unshelve."""
+    """Shelved and out-of-service alarms (the state column says which), with who masked
+    each, when and why (from the journal), when a shelve ends by itself (from the engine);
+    Unshelve for a shelved row, Return to service for an out-of-service one."""
 
     def __init__(
         self,
@@ -487,14 +524,21 @@ class ShelvedListPanel(_AlarmPanel):
         self.count.setObjectName("tileDetail")
         self.unshelve_button = QPushButton(tr("shelved.unshelve", self.lang))
         self.unshelve_button.clicked.connect(self.request_unshelve)
-        if SHELVE not in self.permissions:
-            self.unshelve_button.setToolTip(missing_tip(SHELVE, self.user, self.lang))
+        self.return_button = QPushButton(tr("shelved.return", self.lang))
+        self.return_button.clicked.connect(self.request_return_to_service)
+        for button, permission in (
+            (self.unshelve_button, SHELVE),
+            (self.return_button, EDIT_ALARMS),
+        ):
+            if permission not in self.permissions:
+                button.setToolTip(missing_tip(permission, self.user, self.lang))
         self.table.setToolTip(tr("shelved.expiry_tip", self.lang))
         header = self.table.horizontalHeader()
-        for column, width in enumerate((90, 180, 90, 300, 100, 150, 150, 240)):
+        for column, width in enumerate((90, 180, 110, 90, 300, 100, 150, 150, 240)):
             header.resizeSection(column, width)
         row = QHBoxLayout()
         row.addWidget(self.unshelve_button)
+        row.addWidget(self.return_button)
         row.addStretch(1)
         row.addWidget(self.count)
         box = QVBoxLayout(self)
@@ -504,33 +548,48 @@ class ShelvedListPanel(_AlarmPanel):
         box.addWidget(self.message)
 
     def refresh(self, entries: Sequence[JournalEntry] | None = None) -> None:
-        """Re-read the shelved list; shelves in ``entries`` (the batch that caused the
-        refresh) give who/when/why at once, others are looked up in the journal."""
+        """Re-read the list (``runtime.alarms_shelved()`` + ``alarms_out_of_service()``);
+        shelves and removals in ``entries`` (the batch that caused the refresh) give
+        who/when/why at once, others are looked up in the journal."""
         if self._closed:
             return
         for e in entries or ():
             if e.kind != "alarm":
                 continue
-            if e.state is AlarmState.SHELVED:
+            if e.state in _MASKED and not (e.user is None and e.previous is e.state):
                 self.shelved_model.set_info(e.alarm_id, e)
-            elif e.previous is AlarmState.SHELVED or e.state in LISTED:
+            elif e.previous in _MASKED or e.state in LISTED:
                 self.shelved_model.forget(e.alarm_id)
-        views = self.runtime.alarms_shelved()
+        shelved = self.runtime.alarms_shelved()
+        out = self.runtime.alarms_out_of_service()
+        views = [*shelved, *out]
         self._set_alarms(views)
         for view in views:
+            info = self.shelved_model.info(view.alarm_id)
+            if info is not None and info.state is not view.state:  # shelved, then taken out
+                self.shelved_model.forget(view.alarm_id)
             if not self.shelved_model.knows(view.alarm_id) and view.alarm_id not in self._looking:
                 self._looking.add(view.alarm_id)
-                if self._tasks.spawn(self._look_up(view.alarm_id)) is None:
+                if self._tasks.spawn(self._look_up(view.alarm_id, view.state)) is None:
                     self._looking.discard(view.alarm_id)
-        self.count.setText(tr("shelved.count", self.lang, n=len(views)))
+        if out:
+            text = tr("shelved.count_oos", self.lang, n=len(shelved), m=len(out))
+        else:
+            text = tr("shelved.count", self.lang, n=len(shelved))
+        self.count.setText(text)
         self._update_buttons()
 
-    async def _look_up(self, alarm_id: str) -> None:
-        """Who shelved ``alarm_id``, when and why: its latest 'shelved' journal entry."""
+    async def _look_up(self, alarm_id: str, state: AlarmState) -> None:
+        """Who shelved ``alarm_id`` or took it out of service, when and why: its latest
+        journal entry into that state by a person (a shelve is at most 8 h old; out of
+        service has no age limit, and a restart's record of it names no user, so the
+        operator's own entry is preferred and the restart's taken when it is all there is)."""
+        oos = state is AlarmState.OUT_OF_SERVICE
         try:
             now = getattr(self.runtime, "now", time.time)()
+            since = None if oos else now - MAX_SHELVE_S - 60.0
             found = await self.runtime.alarm_history(
-                since=now - MAX_SHELVE_S - 60.0, text=alarm_id, limit=500
+                since=since, text=alarm_id, limit=2000 if oos else 500
             )
         except Exception as exc:
             log.warning("shelve lookup of %s failed: %s", alarm_id, exc)
@@ -539,17 +598,22 @@ class ShelvedListPanel(_AlarmPanel):
             self._looking.discard(alarm_id)
         if self._closed or self.shelved_model.knows(alarm_id):
             return
-        shelves = [e for e in found if e.alarm_id == alarm_id and e.state is AlarmState.SHELVED]
-        self.shelved_model.set_info(alarm_id, shelves[-1] if shelves else None)
+        into = [e for e in found if e.alarm_id == alarm_id and e.state is state]
+        by_person = [e for e in into if e.user is not None]
+        best = by_person or into
+        self.shelved_model.set_info(alarm_id, best[-1] if best else None)
 
     def _update_buttons(self) -> None:
-        self.unshelve_button.setEnabled(
-            not self.busy and SHELVE in self.permissions and len(self.selected()) == 1
+        selected = self.selected()
+        one = selected[0].state if len(selected) == 1 and not self.busy else None
+        self.unshelve_button.setEnabled(SHELVE in self.permissions and one is AlarmState.SHELVED)
+        self.return_button.setEnabled(
+            EDIT_ALARMS in self.permissions and one is AlarmState.OUT_OF_SERVICE
         )
 
     def request_unshelve(self) -> None:
         selected = self.selected()
-        if self.busy or len(selected) != 1:
+        if self.busy or len(selected) != 1 or selected[0].state is not AlarmState.SHELVED:
             return
         alarm_id = selected[0].alarm_id
 
@@ -561,3 +625,22 @@ class ShelvedListPanel(_AlarmPanel):
             )
 
         self._ask(UnshelveDialog(alarm_id, self.user, self.lang, self.window()), send)
+
+    def request_return_to_service(self) -> None:
+        """Return the one selected out-of-service alarm to service, with a comment."""
+        selected = self.selected()
+        if self.busy or len(selected) != 1 or selected[0].state is not AlarmState.OUT_OF_SERVICE:
+            return
+        alarm_id = selected[0].alarm_id
+
+        def send(comment: str) -> None:
+            self.shelved_model.forget(alarm_id)
+            self._run(
+                lambda: self.runtime.return_alarm_to_service(alarm_id, self.user, comment),
+                lambda: tr("shelved.returned_done", self.lang, alarm=alarm_id),
+            )
+
+        self._ask(ReturnToServiceDialog(alarm_id, self.user, self.lang, self.window()), send)
+
+
+_MASKED = (AlarmState.SHELVED, AlarmState.OUT_OF_SERVICE)

@@ -183,12 +183,24 @@ class AlarmTableModel(QAbstractTableModel):
         return ""
 
 
-SHELVED_COLUMNS = ("priority", "alarm", "source", "message", "by", "at", "until", "reason")
+SHELVED_COLUMNS = (
+    "priority",
+    "alarm",
+    "state",
+    "source",
+    "message",
+    "by",
+    "at",
+    "until",
+    "reason",
+)
 
 
 class ShelvedTableModel(AlarmTableModel):
-    """Shelved alarms with who shelved them, when and why: from the latest ``shelved``
-    journal entry of each (``set_info``); unknown until the journal has answered."""
+    """Shelved and out-of-service alarms (the state column says which) with who masked
+    them, when and why: from the journal entry that did it (``set_info``); unknown until
+    the journal has answered. A shelve ends at ``until``; out of service lasts until
+    someone returns the alarm."""
 
     columns = SHELVED_COLUMNS
 
@@ -203,7 +215,7 @@ class ShelvedTableModel(AlarmTableModel):
         return alarm_id in self._info
 
     def set_info(self, alarm_id: str, entry: JournalEntry | None) -> None:
-        """The shelve's journal entry (None: looked up, not found)."""
+        """The shelve's or removal's journal entry (None: looked up, not found)."""
         self._info[alarm_id] = entry
         row = self.row_of(alarm_id)
         if row >= 0:
@@ -223,6 +235,8 @@ class ShelvedTableModel(AlarmTableModel):
 
     def _text(self, view: AlarmView, column: str) -> str:
         if column == "until":
+            if view.state is AlarmState.OUT_OF_SERVICE:
+                return tr("shelved.until_returned", self.lang)
             until = view.shelved_until
             return format_time(until, self.zone) if until is not None else ""
         if column in ("by", "at", "reason"):

@@ -40,6 +40,7 @@ ALARM_LIST_STRINGS: dict[str, dict[str, str]] = {
     "alarms.ack_selected": {"en": "Acknowledge selected…", "zh": "确认所选…"},
     "alarms.ack_visible": {"en": "Acknowledge all shown…", "zh": "确认全部显示项…"},
     "alarms.shelve": {"en": "Shelve…", "zh": "搁置…"},
+    "alarms.remove_from_service": {"en": "Remove from service…", "zh": "停用…"},
     "alarms.trend": {"en": "Trend", "zh": "趋势"},
     "alarms.trend_tip": {
         "en": "Show the alarm's point in the trend (or double-click the alarm)",
@@ -53,6 +54,10 @@ ALARM_LIST_STRINGS: dict[str, dict[str, str]] = {
     "alarms.shelved_done": {
         "en": "Shelved {alarm} for {duration}.",
         "zh": "已搁置 {alarm}，时长 {duration}。",
+    },
+    "alarms.oos_done": {
+        "en": "Took {alarm} out of service.",
+        "zh": "已停用 {alarm}。",
     },
     "alarms.busy": {"en": "sending…", "zh": "正在发送…"},
     "alarms.error": {"en": "Not done: {error}", "zh": "未执行：{error}"},
@@ -76,18 +81,32 @@ ALARM_LIST_STRINGS: dict[str, dict[str, str]] = {
         "en": "The alarm leaves the active list and returns by itself when the time is up.",
         "zh": "报警将移出活动列表，到期后自动恢复。",
     },
+    "alarms.oos.title": {"en": "Remove alarm from service", "zh": "停用报警"},
+    "alarms.oos.what": {"en": "Remove {alarm} from service", "zh": "停用 {alarm}"},
+    "alarms.oos.note": {
+        "en": "For maintenance (a faulty sensor, say): the alarm leaves the active list until"
+        " someone returns it to service, also across a restart. It is still evaluated and"
+        " counted.",
+        "zh": "用于检修（如传感器故障）：报警移出活动列表，直到有人恢复投用为止，重启后仍保持停用。"
+        "报警条件仍会评估和计数。",
+    },
     "alarms.duration.15m": {"en": "15 min", "zh": "15 分钟"},
     "alarms.duration.1h": {"en": "1 h", "zh": "1 小时"},
     "alarms.duration.4h": {"en": "4 h", "zh": "4 小时"},
     "alarms.duration.8h": {"en": "8 h", "zh": "8 小时"},
     # shelved list
-    "shelved.title": {"en": "Shelved alarms", "zh": "已搁置报警"},
-    "shelved.col.by": {"en": "Shelved by", "zh": "搁置人"},
-    "shelved.col.at": {"en": "Shelved at ({zone})", "zh": "搁置时间（{zone}）"},
+    "shelved.title": {"en": "Shelved / out of service", "zh": "搁置/停用"},
+    "shelved.col.by": {"en": "By", "zh": "操作人"},
+    "shelved.col.at": {"en": "Since ({zone})", "zh": "开始时间（{zone}）"},
     "shelved.col.until": {"en": "Ends ({zone})", "zh": "结束时间（{zone}）"},
     "shelved.col.reason": {"en": "Reason", "zh": "原因"},
     "shelved.unknown": {"en": "(not in the journal)", "zh": "（日志中无记录）"},
     "shelved.count": {"en": "{n} shelved", "zh": "已搁置 {n} 条"},
+    "shelved.count_oos": {
+        "en": "{n} shelved, {m} out of service",
+        "zh": "已搁置 {n} 条，已停用 {m} 条",
+    },
+    "shelved.until_returned": {"en": "until returned", "zh": "直至恢复投用"},
     "shelved.unshelve": {"en": "Unshelve…", "zh": "取消搁置…"},
     "shelved.unshelve.title": {"en": "Unshelve alarm", "zh": "取消搁置"},
     "shelved.unshelve.what": {"en": "Unshelve {alarm}", "zh": "取消搁置 {alarm}"},
@@ -96,9 +115,18 @@ ALARM_LIST_STRINGS: dict[str, dict[str, str]] = {
         "zh": "报警将按当前状态显示。",
     },
     "shelved.unshelved_done": {"en": "Unshelved {alarm}.", "zh": "已取消搁置 {alarm}。"},
+    "shelved.return": {"en": "Return to service…", "zh": "恢复投用…"},
+    "shelved.return.title": {"en": "Return alarm to service", "zh": "恢复投用报警"},
+    "shelved.return.what": {"en": "Return {alarm} to service", "zh": "恢复投用 {alarm}"},
+    "shelved.return.note": {
+        "en": "The alarm shows its condition as it is now.",
+        "zh": "报警将按当前状态显示。",
+    },
+    "shelved.returned_done": {"en": "Returned {alarm} to service.", "zh": "已恢复投用 {alarm}。"},
     "shelved.expiry_tip": {
-        "en": "A shelve ends by itself at the time under 'Ends' (at most 8 h after it began).",
-        "zh": "搁置在“结束时间”自动结束（最长 8 小时）。",
+        "en": "A shelve ends by itself at the time under 'Ends' (at most 8 h after it began);"
+        " an alarm out of service stays so until someone returns it to service.",
+        "zh": "搁置在“结束时间”自动结束（最长 8 小时）；停用的报警直到有人恢复投用为止。",
     },
     # history
     "history.title": {"en": "Alarm history", "zh": "报警历史"},

@@ -13,6 +13,9 @@ blocks, nothing is written. Each call returns the JournalEntry list the caller j
   runs ``stale`` and lets a flood end.
 - ``define`` / ``set_condition``: alarms whose condition the caller decides (command
   deviation, system and protection alarms, app/alarms/sources.py), same life cycle.
+- ``shelve`` / ``unshelve`` (an operator, for a finite time) and ``remove_from_service`` /
+  ``return_to_service`` (maintenance, until returned): operator masks. Taking a shelved
+  alarm out of service ends its shelve; a returned alarm shows its condition as it is now.
 """
 
 from __future__ import annotations
@@ -308,6 +311,57 @@ class AlarmEngine:
         self._shelved.discard(alarm_id)
         return self._flood(self._entries(slot, slot.alarm.unshelve(user, comment, ts)))
 
+    def remove_from_service(
+        self, alarm_id: str, user: str, comment: str, ts: float
+    ) -> list[JournalEntry]:
+        """Take an alarm out of service (maintenance: a faulty sensor, say) until
+        ``return_to_service``; ``comment`` is the reason. The alarm leaves every list but is
+        still evaluated and its activations counted. A running shelve ends here (one
+        transition ``shelved -> out_of_service``): the longer, deliberate mask replaces it,
+        so a returned alarm never comes back shelved. A suppressed alarm stays suppressed
+        underneath (by design, e.g. its device's link is down).
+
+        AlarmError for an unknown id, a missing user or reason, or an alarm already out of
+        service."""
+        slot = self._slot(alarm_id)
+        _need(user, comment, "taking an alarm out of service")
+        alarm = slot.alarm
+        if alarm.out_of_service:
+            raise AlarmError(f"{alarm_id} is already out of service")
+        t = alarm.remove_from_service(user, comment, ts)  # from the state as it is (shelved)
+        alarm.shelved_until = None  # then the shelve ends, silently: the alarm stays masked
+        self._shelved.discard(alarm_id)
+        return self._entries(slot, t)
+
+    def return_to_service(
+        self, alarm_id: str, user: str, comment: str, ts: float
+    ) -> list[JournalEntry]:
+        """Return an out-of-service alarm: it shows its condition as it is now (unack if
+        active, else normal; suppressed while its device's link is down). AlarmError for an
+        unknown id, a missing user or comment, or an alarm that is not out of service."""
+        slot = self._slot(alarm_id)
+        _need(user, comment, "returning an alarm to service")
+        alarm = slot.alarm
+        if not alarm.out_of_service:
+            raise AlarmError(f"{alarm_id} is not out of service (it is {alarm.state})")
+        return self._flood(self._entries(slot, alarm.return_to_service(user, comment, ts)))
+
+    def keep_out_of_service(self, alarm_id: str, comment: str, ts: float) -> list[JournalEntry]:
+        """At start (AlarmService._restore), before any value: put the alarm out of service
+        again because the journal says it was. No user: the restart does it; ``comment``
+        names who took it out and why. Returns the one record, ``out_of_service ->
+        out_of_service`` with the message ``<id> kept out of service across restart``.
+        AlarmError for an id the station no longer has."""
+        slot = self._slot(alarm_id)
+        alarm = slot.alarm
+        alarm.remove_from_service("", comment, ts)  # the life cycle's step; recorded below
+        alarm.shelved_until = None
+        self._shelved.discard(alarm_id)
+        kept = Transition(
+            ts, alarm_id, AlarmState.OUT_OF_SERVICE, AlarmState.OUT_OF_SERVICE, None, comment
+        )
+        return [replace(slot.entry(kept), message=f"{alarm_id} kept out of service across restart")]
+
     # -- views -----------------------------------------------------------------------
 
     def alarm(self, alarm_id: str) -> Alarm:
@@ -323,6 +377,10 @@ class AlarmEngine:
 
     def shelved(self) -> list[AlarmView]:
         return self._views(s for s in self._slots.values() if s.alarm.state is AlarmState.SHELVED)
+
+    def out_of_service(self) -> list[AlarmView]:
+        """Alarms taken out of service (whatever lies under the mask), sorted as ``active``."""
+        return self._views(s for s in self._slots.values() if s.alarm.out_of_service)
 
     def _views(self, slots: Iterable[Slot]) -> list[AlarmView]:
         views = [
@@ -374,3 +432,10 @@ class AlarmEngine:
                 self._last_activation = max(self._last_activation, e.ts)
                 self.flood.record(self._last_activation)
         return entries
+
+
+def _need(user: str, reason: str, action: str) -> None:
+    if not user or not user.strip():
+        raise AlarmError(f"{action} needs a user")
+    if not reason or not reason.strip():
+        raise AlarmError(f"{action} needs a reason")
