@@ -122,6 +122,24 @@ async def test_a_tripped_grid_breaker_raises_its_trip_alarm(tmp_path):
         )
 
 
+async def test_a_silent_pcs_raises_its_own_link_alarm_and_no_other(tmp_path):
+    # comm_fault: the PCS stops answering from the 10th to the 30th second; the other ten
+    # devices share its Modbus connection and must keep flowing (and stay out of the list).
+    # The control loop's heartbeat and setpoints to the PCS time out too, several in a row.
+    async with controlled_station(tmp_path, "comm_fault", "12:00") as (runtime, _sim):
+        watch = AlarmWatch(runtime)
+        try:
+            await watch.until(_raised("link.pcs1"), timeout=25)
+            since = runtime.now()
+            meter = "meter_grid.p"
+            await wait_until(runtime, lambda: runtime.points.get(meter).ts > since + 4, 10)
+        finally:
+            watch.close()
+        assert _good(runtime, meter)
+        raised = {e.alarm_id for e in watch.entries if e.alarm_id.startswith("link.")}
+        assert raised == {"link.pcs1"}
+
+
 async def test_stopped_simulator_raises_one_link_alarm_per_device_then_ack_and_shelve(tmp_path):
     async with station(tmp_path) as (runtime, sim, watch):
         devices = sorted(d.id for d in runtime.station.devices.values() if d.enabled)

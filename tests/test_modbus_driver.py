@@ -318,6 +318,44 @@ async def test_silent_device_times_out_while_the_other_flows(stack, caplog):
     await sink.wait_quality(["slow.p"], Quality.GOOD)
 
 
+async def test_one_silent_unit_never_takes_the_connection_down(stack):
+    # with retries, one poll of the silent unit is three timeouts in a row: that is the
+    # unit's fault, not the connection's, so the meter behind the same gateway keeps flowing
+    slow = Switch()
+    slow.silent = True
+    server = await serve(stack, meter_sim(), sim_device(4, [4] * 4, action=slow.act))
+    driver, sink = await run_driver(
+        stack,
+        server.port,
+        device("meter", 1, METER_POINTS),
+        device("slow", 4, simple_points(), timeout_ms=60),
+        retries=2,
+    )
+    await until(lambda: driver.traffic.timeouts >= 9)  # three polls of three attempts
+    await sink.wait_quality(["slow.p"], Quality.BAD_TIMEOUT)
+    assert driver.traffic.disconnects == 0
+    assert sink.quality("meter.p") is Quality.GOOD
+    assert sink.last_state("meter").up
+
+
+async def test_a_device_written_every_cycle_still_goes_bad_soon_after_it_falls_silent(stack):
+    # each write wakes the poller for its read-back; those early polls must not push the
+    # regular schedule ahead, or the silence would go unnoticed for seconds
+    inv = Switch()
+    server = await serve(stack, sim_device(2, [0] * 4, action=inv.act))
+    points = [point("p_set", {"register": 0, "type": "int16"}, kind="setpoint")]
+    driver, sink = await run_driver(
+        stack, server.port, device("inv", 2, points, poll_ms=200, timeout_ms=100)
+    )
+    await sink.wait_quality(["inv.p_set"], Quality.GOOD)
+    for k in range(30):  # a write every 20 ms for 0.6 s: 30 early polls
+        await driver.write("inv.p_set", k)
+        await asyncio.sleep(0.02)  # the pace of the writes is the test's input
+    inv.silent = True
+    # one period (200 ms) and one timeout (100 ms) later it is bad; 4 s would be the drift
+    await sink.wait_quality(["inv.p_set"], Quality.BAD_TIMEOUT, timeout=1.0)
+
+
 async def test_a_peer_that_never_answers_is_reconnected(stack):
     silent = Switch()
     silent.silent = True

@@ -179,6 +179,17 @@ def test_link_down_turns_the_indicator_to_alarm(qtbot, window, runtime):
     qtbot.waitUntil(lambda: status.states["pv1"] == "ok")
 
 
+def test_every_link_down_does_not_widen_the_window(qtbot, window, runtime):
+    # "● pv1 down" is longer than "● pv1": with all devices down the link strip is clipped
+    # rather than pushing the window past the screen (a demo with 11 devices did: 1918 px)
+    wide = window.minimumSizeHint().width()
+    for device_id in runtime.station.devices:
+        runtime.set_link(device_id, False, "timeout")
+    qtbot.waitUntil(lambda: set(window.status.states.values()) == {"down"})
+    assert window.status.minimumSizeHint().width() < 400
+    assert window.minimumSizeHint().width() <= wide
+
+
 def test_links_known_before_the_window_opens_are_shown(qtbot, runtime):
     runtime.set_link("bms1", False, "refused")
     win = MainWindow(runtime, "en")

@@ -14,7 +14,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QLabel, QStatusBar
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QStatusBar, QWidget
 
 from app.drivers_api import LinkState
 from app.model import Station
@@ -87,10 +87,20 @@ class StationStatusBar(QStatusBar):
         self._zone = ZoneInfo(self._station.info.timezone)
         self.links: dict[str, QLabel] = {}
         self.states: dict[str, str] = {}
+        # The link labels share one strip that never widens the window: with many devices
+        # down ("● pv1 down" ...) the strip is clipped at its right end instead of pushing
+        # the window past the screen (the device tree and the alarm banner say it too).
+        strip = QWidget()
+        strip.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        row = QHBoxLayout(strip)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.setSpacing(10)
         for device in self._station.devices.values():
             label = QLabel()
             self.links[device.id] = label
-            self.addWidget(label)
+            row.addWidget(label)
+        row.addStretch(1)
+        self.addWidget(strip, 1)
         self.set_links({d: runtime.links.get(d) for d in self.links})
         self.stats = QLabel()
         self.stats.setObjectName("stats")

@@ -100,7 +100,7 @@ class ModbusDriver:
         except EncodeError as exc:
             raise ModbusWriteError(point_id, str(exc)) from exc
         try:
-            await self._link.request(send, poller.timeout_s)
+            await self._link.request(send, poller.timeout_s, poller.unit_id)
         except RequestFailed as exc:
             raise ModbusWriteError(point_id, exc.failure.detail) from exc
         poller.wake()

@@ -66,7 +66,9 @@ class ModbusLink:
         self._up = asyncio.Event()
         self._lost = asyncio.Event()
         self._lost_detail = "connection closed by the peer"
-        self._silent = 0
+        self._silent = 0  # timed-out requests in a row
+        self._silent_units: set[int | None] = set()  # the units they went to
+        self._units: set[int | None] = set()  # every unit asked on this connection
         self._proven = False  # a response arrived on the current connection
         self._responses = 0  # responses on the current connection
         self._outage_logged = False
@@ -129,9 +131,10 @@ class ModbusLink:
         if self._client is not None:
             self._client.close()
 
-    async def request(self, send: Send, timeout_s: float) -> ModbusPDU:
-        """Send one request under the connection lock; return the response or raise
-        RequestFailed. A timed-out request is repeated ``params.retries`` times."""
+    async def request(self, send: Send, timeout_s: float, unit: int | None = None) -> ModbusPDU:
+        """Send one request (to ``unit``) under the connection lock; return the response or
+        raise RequestFailed. A timed-out request is repeated ``params.retries`` times."""
+        self._units.add(unit)
         loop = asyncio.get_running_loop()
         async with self._lock:
             for _attempt in range(self.params.retries + 1):
@@ -145,7 +148,7 @@ class ModbusLink:
                 except TimeoutError:
                     self.traffic.timeouts += 1
                     self.traffic.errors += 1
-                    self._count_silence()
+                    self._count_silence(unit)
                     continue
                 except ConnectionException as exc:
                     self.traffic.errors += 1
@@ -175,6 +178,7 @@ class ModbusLink:
         self.epoch += 1
         self.traffic.connects += 1
         self._silent = 0
+        self._silent_units.clear()
         self._proven = False
         self._responses = 0
         self._up.set()
@@ -190,15 +194,26 @@ class ModbusLink:
         self.traffic.responses += 1
         self.traffic.last_rtt_ms = rtt_s * 1000
         self._silent = 0
+        self._silent_units.clear()
         self._proven = True
         self._responses += 1
         if self._outage_logged and self._responses >= RESPONSES_TO_RECOVER:
             log.info("connection %s restored", self.name)
             self._outage_logged = False
 
-    def _count_silence(self) -> None:
+    def _count_silence(self, unit: int | None) -> None:
         self._silent += 1
-        if isinstance(self.params, TcpParams) and self._silent >= SILENT_REQUESTS_BEFORE_RECONNECT:
+        self._silent_units.add(unit)
+        # One silent unit behind a gateway that answers for the others is that device's
+        # fault (its points go bad_timeout); reconnecting would take every other device on
+        # the connection down with it. Only silence from every unit the connection serves
+        # (or from its only one) says the connection itself is dead.
+        everyone = self._silent_units >= self._units
+        if (
+            isinstance(self.params, TcpParams)
+            and everyone
+            and self._silent >= SILENT_REQUESTS_BEFORE_RECONNECT
+        ):
             self._lost_detail = f"no response to {self._silent} requests in a row"
             if self._client is not None:
                 self._client.close()

@@ -8,7 +8,6 @@ the point's last value with the new quality (the operator still sees what it was
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Iterable
 
@@ -71,8 +70,15 @@ class DevicePoller:
             due += self.period_s
             now = loop.time()
             due = max(due, now)  # after a stall, carry on from now instead of bursting
-            with contextlib.suppress(TimeoutError):
+            try:
                 await asyncio.wait_for(self._wake.wait(), due - now)
+            except TimeoutError:
+                continue
+            # Woken early (a write wants its read-back): the schedule restarts from this
+            # poll. Adding a period per early poll would run the schedule ahead of time, so
+            # a device written every cycle that then falls silent would not be polled (and
+            # its points not go bad) for as long as the writes had pushed it ahead.
+            due = loop.time()
 
     def wake(self) -> None:
         """Poll now (after a write, so the read-back does not wait a whole period)."""
@@ -84,7 +90,9 @@ class DevicePoller:
         device_failure: Failure | None = None
         for index, block in enumerate(self.blocks):
             try:
-                response = await self._link.request(self._reader(block), self.timeout_s)
+                response = await self._link.request(
+                    self._reader(block), self.timeout_s, self.unit_id
+                )
             except RequestFailed as exc:
                 if self._link.epoch != epoch or not self._link.is_up:
                     return  # the connection dropped: every point is already comm_lost
