@@ -54,7 +54,7 @@ def _run_options(p: argparse.ArgumentParser) -> None:
     add_scenario_argument(p)
     p.add_argument("--screenshot", type=Path, metavar="PNG", help=argparse.SUPPRESS)
     p.add_argument("--screenshot-after", type=float, default=8.0, help=argparse.SUPPRESS)
-    # which bottom tab the screenshot shows: 0 trend, 1 alarms, 2 shelved, 3 alarm history
+    # which bottom tab the screenshot shows: 0 trend, 1 alarms, 2 shelved, 3 history, 4 KPIs
     p.add_argument("--screenshot-tab", type=int, default=0, help=argparse.SUPPRESS)
 
 

@@ -23,6 +23,7 @@ from typing import Any
 from app.alarms.engine import AlarmEngine, AlarmView
 from app.alarms.journal import AlarmJournal, journal_path
 from app.alarms.journal_entry import JournalEntry
+from app.alarms.kpi import AlarmKpis, compute_kpis
 from app.alarms.lifecycle import AlarmError
 from app.alarms.rule_edits import RuleEdit, RuleEdits, resolve, rule_dict, rules_path
 from app.alarms.sources import DeviationAlarms, ProtectionAlarms, SystemAlarms, SystemLimits
@@ -288,6 +289,17 @@ class AlarmService:
             since=since, until=until, source=source, text=text, limit=limit
         )
         return await asyncio.wrap_future(self._executor.submit(query))
+
+    async def kpis(self, start: float, end: float) -> AlarmKpis:
+        """The KPI report (app/alarms/kpi.py) for [start, end]: the journal up to ``end``
+        (older alarms can be stale in the period) read and reduced on the journal's own
+        thread, behind every batch submitted so far; only the small report crosses back.
+        AlarmServiceStopped before start() or after stop(): no journal, no report."""
+        self._require_running()
+        journal = self._journal
+        assert journal is not None
+        compute = lambda: compute_kpis(journal.entries(until=end), start, end)  # noqa: E731
+        return await asyncio.wrap_future(self._executor.submit(compute))
 
     # -- operator actions -------------------------------------------------------------
 

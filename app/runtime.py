@@ -30,6 +30,7 @@ from app.access import (
 from app.alarm_service import AlarmService
 from app.alarms.engine import AlarmView
 from app.alarms.journal_entry import JournalEntry
+from app.alarms.kpi import AlarmKpis
 from app.alarms.states import Priority
 from app.audit import AuditEntry, AuditLog, audit_path
 from app.control.cycle import ControlMode
@@ -416,6 +417,11 @@ class Runtime:
     ) -> list[JournalEntry]:
         """The alarm journal (oldest first), filtered; read off the event loop."""
         return await self._require_alarms().history(since, until, source, text, limit)
+
+    async def alarm_kpis(self, start: float, end: float) -> AlarmKpis:
+        """The alarm KPI report for [start, end] (as ``main.py alarms --kpi``), computed on
+        the journal's thread; never on the loop."""
+        return await self._require_alarms().kpis(start, end)
 
     def _require_alarms(self) -> AlarmService:
         assert self.alarms is not None, "runtime not started"

@@ -42,6 +42,11 @@ def test_an_alarm_shows_on_every_part_of_the_console(qapp, qtbot, tmp_path):
             assert win.tabs.currentWidget() is win.trend
             assert "bms1.t_cell_max" in win.trend.series
 
+            # the KPI tab computes when first shown: the two activations are counted
+            win.tabs.setCurrentWidget(win.alarm_kpis)
+            qtbot.waitUntil(lambda: win.alarm_kpis.kpis is not None, timeout=3000)
+            assert win.alarm_kpis.kpis.activations == 2
+
             # rebuilt in Chinese, the window still shows the active alarm
             win.set_language("zh")
             qtbot.waitUntil(lambda: win.banner.shown is not None, timeout=3000)

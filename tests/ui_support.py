@@ -33,6 +33,7 @@ from app.access import PermissionDenied, parse_access, permissions_of
 from app.alarm_service import AlarmService
 from app.alarms.engine import AlarmView
 from app.alarms.journal_entry import JournalEntry
+from app.alarms.kpi import AlarmKpis
 from app.alarms.rule_edits import rule_dict
 from app.alarms.states import Priority
 from app.config.loader import load_station
@@ -249,6 +250,10 @@ class FakeRuntime:
         if self.alarm_service is None:
             return []
         return await self.alarm_service.history(since, until, source, text, limit)
+
+    async def alarm_kpis(self, start: float, end: float) -> AlarmKpis:
+        assert self.alarm_service is not None, "alarms not running"
+        return await self.alarm_service.kpis(start, end)
 
     def now(self) -> float:
         return self.clock()

@@ -612,35 +612,44 @@ class ShelvedListPanel(_AlarmPanel):
         )
 
     def request_unshelve(self) -> None:
-        selected = self.selected()
-        if self.busy or len(selected) != 1 or selected[0].state is not AlarmState.SHELVED:
-            return
-        alarm_id = selected[0].alarm_id
-
-        def send(comment: str) -> None:
-            self.shelved_model.forget(alarm_id)
-            self._run(
-                lambda: self.runtime.unshelve_alarm(alarm_id, self.user, comment),
-                lambda: tr("shelved.unshelved_done", self.lang, alarm=alarm_id),
-            )
-
-        self._ask(UnshelveDialog(alarm_id, self.user, self.lang, self.window()), send)
+        """End the one selected shelve early, with a comment."""
+        self._release(
+            AlarmState.SHELVED,
+            UnshelveDialog,
+            self.runtime.unshelve_alarm,
+            "shelved.unshelved_done",
+        )
 
     def request_return_to_service(self) -> None:
         """Return the one selected out-of-service alarm to service, with a comment."""
+        self._release(
+            AlarmState.OUT_OF_SERVICE,
+            ReturnToServiceDialog,
+            self.runtime.return_alarm_to_service,
+            "shelved.returned_done",
+        )
+
+    def _release(
+        self,
+        state: AlarmState,
+        dialog: Callable[..., QDialog],
+        call: Callable[[str, str, str], Coroutine[Any, Any, Any]],
+        done_key: str,
+    ) -> None:
+        """Lift the operator's mask (``state``) of the one selected alarm, after asking."""
         selected = self.selected()
-        if self.busy or len(selected) != 1 or selected[0].state is not AlarmState.OUT_OF_SERVICE:
+        if self.busy or len(selected) != 1 or selected[0].state is not state:
             return
         alarm_id = selected[0].alarm_id
 
         def send(comment: str) -> None:
             self.shelved_model.forget(alarm_id)
             self._run(
-                lambda: self.runtime.return_alarm_to_service(alarm_id, self.user, comment),
-                lambda: tr("shelved.returned_done", self.lang, alarm=alarm_id),
+                lambda: call(alarm_id, self.user, comment),
+                lambda: tr(done_key, self.lang, alarm=alarm_id),
             )
 
-        self._ask(ReturnToServiceDialog(alarm_id, self.user, self.lang, self.window()), send)
+        self._ask(dialog(alarm_id, self.user, self.lang, self.window()), send)
 
 
 _MASKED = (AlarmState.SHELVED, AlarmState.OUT_OF_SERVICE)

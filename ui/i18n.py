@@ -8,6 +8,7 @@ key shows the key itself (visible, so it gets noticed and fixed).
 from __future__ import annotations
 
 from ui.strings_alarm_banner import ALARM_BANNER_STRINGS
+from ui.strings_alarm_kpi import ALARM_KPI_STRINGS
 from ui.strings_alarm_list import ALARM_LIST_STRINGS
 from ui.strings_alarm_rule import ALARM_RULE_STRINGS
 
@@ -179,6 +180,7 @@ STRINGS: dict[str, dict[str, str]] = {
 
 # the alarm console's strings live beside its widgets (one table per part of the console)
 STRINGS.update(ALARM_BANNER_STRINGS)
+STRINGS.update(ALARM_KPI_STRINGS)
 STRINGS.update(ALARM_LIST_STRINGS)
 STRINGS.update(ALARM_RULE_STRINGS)
 

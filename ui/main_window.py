@@ -7,7 +7,7 @@
     +--------------+--------------------------------------------+----------+
     | device tree  | point table of the selected device         | control  |
     +--------------+--------------------------------------------+----------+
-    | tabs: trend (live + history) | alarms | shelved | alarm history      |
+    | tabs: trend (live + history) | alarms | shelved | history | KPIs     |
     +----------------------------------------------------------------------+
     | link state per device                     stats · station clock      |
 
@@ -38,6 +38,7 @@ from PySide6.QtWidgets import (
 from app.points import PointValue
 from ui.alarm_banner import AlarmBanner
 from ui.alarm_history import AlarmHistoryPanel
+from ui.alarm_kpi import AlarmKpiPanel
 from ui.alarm_list import AlarmListPanel, ShelvedListPanel
 from ui.alarm_rule_dialog import AlarmRuleEditor
 from ui.alarm_sound import AlarmSound
@@ -117,12 +118,14 @@ class MainWindow(QMainWindow):
         self.alarm_list = AlarmListPanel(rt, lang, self._zone)
         self.shelved_list = ShelvedListPanel(rt, lang, self._zone)
         self.alarm_history = AlarmHistoryPanel(rt, lang, self._zone)
+        self.alarm_kpis = AlarmKpiPanel(rt, lang, self._zone)
         self.tabs = QTabWidget()
         self.tabs.setObjectName("bottomTabs")
         self.tabs.addTab(self.trend, tr("trend.title", lang))
         self.tabs.addTab(self.alarm_list, tr("alarms.title", lang))
         self.tabs.addTab(self.shelved_list, tr("shelved.title", lang))
         self.tabs.addTab(self.alarm_history, tr("history.title", lang))
+        self.tabs.addTab(self.alarm_kpis, tr("kpi.title", lang))
         self.control_panel = ControlPanel(rt, lang, self._zone)
         self.status = StationStatusBar(rt, lang)
         self.setStatusBar(self.status)
@@ -213,6 +216,7 @@ class MainWindow(QMainWindow):
         self.alarm_list.close_panel()
         self.shelved_list.close_panel()
         self.alarm_history.close_panel()
+        self.alarm_kpis.close_panel()
         self.rule_editor.close()
 
     # ---- events ------------------------------------------------------------------------
