@@ -143,7 +143,7 @@ class AlarmService:
                 log.warning("alarm-rule edit not applied: %s", exc)
                 self.event(
                     "event.alarm_rule", "system", f"Alarm-rule edit not applied: {exc}",
-                    Priority.MEDIUM, now, point_id,
+                    Priority.MEDIUM, now, point_id, message_zh=f"报警规则修改未应用：{exc}",
                 )  # fmt: skip
                 continue
             self._edits[point_id] = changes
@@ -173,9 +173,10 @@ class AlarmService:
                 " alarm; nothing to keep out of service"
             )
             log.warning("%s (%s)", message, taken)
+            zh = f"{latest.alarm_id} 曾停用，但站点已无此报警；无需保持停用"
             return JournalEntry(
                 ts, latest.alarm_id, latest.source, Priority.MEDIUM, AlarmState.NORMAL,
-                message, "event", None, latest.point_id, None, taken,
+                message, "event", None, latest.point_id, None, taken, zh,
             )  # fmt: skip
         return entry
 
@@ -201,7 +202,11 @@ class AlarmService:
         spec = self.station.points.get(result.point_id)
         source = spec.device_id if spec is not None and spec.device_id else "control"
         message = f"Command {result.point_id} = {result.value:g} {result.result}"
-        self.event("event.command", source, message, Priority.HIGH, result.ts, result.point_id)
+        zh = f"指令 {result.point_id} = {result.value:g} 失败：{result.result}"
+        self.event(
+            "event.command", source, message, Priority.HIGH, result.ts, result.point_id,
+            message_zh=zh,
+        )  # fmt: skip
 
     def _on_cycle(self, stats: CycleStats) -> None:
         if stats.last_report is not None:
@@ -219,6 +224,7 @@ class AlarmService:
             None,
             v.actor,
             v.reason,
+            message_zh=f"控制配置版本 {v.version} 已应用（{v.source}）",
         )
 
     async def _tick_loop(self) -> None:
@@ -263,12 +269,14 @@ class AlarmService:
         point_id: str | None = None,
         user: str | None = None,
         comment: str = "",
+        message_zh: str = "",
     ) -> None:
-        """Journal an event: no acknowledgement, no state change."""
+        """Journal an event: no acknowledgement, no state change. ``message_zh``: the
+        Chinese text (empty: the English)."""
         ts = self._clock() if ts is None else ts
         entry = JournalEntry(
             ts, alarm_id, source, priority, AlarmState.NORMAL, message, "event",
-            None, point_id, user, comment,
+            None, point_id, user, comment, message_zh,
         )  # fmt: skip
         self.submit([entry])
 
@@ -398,9 +406,10 @@ class AlarmService:
             entries = self.engine.replace_rule(point_id, rule, ts, user, f"rule edited: {reason}")
             new = rule_dict(rule)
             message = f"Alarm rule of {point_id}: {_text(old)} -> {_text(new)}"
+            zh = f"{spec.name.text('zh')}（{point_id}）报警规则：{_text(old)} -> {_text(new)}"
             event = JournalEntry(
                 ts, "event.alarm_rule", spec.device_id or "site", Priority.LOW, AlarmState.NORMAL,
-                message, "event", None, point_id, user, reason,
+                message, "event", None, point_id, user, reason, zh,
             )  # fmt: skip
             self.submit([*entries, event])
             return old, new
@@ -414,12 +423,14 @@ def _shelve_ended_by_restart(shelved: JournalEntry, ts: float) -> JournalEntry:
         f"Shelve of {shelved.alarm_id} by {shelved.user} ended by restart;"
         " the alarm is evaluated again"
     )
+    zh = f"{shelved.user} 对 {shelved.alarm_id} 的搁置因重启结束；重新评估该报警"
     return replace(
         shelved,
         ts=ts,
         state=AlarmState.NORMAL,
         previous=AlarmState.SHELVED,
         message=message,
+        message_zh=zh,
         user=None,
         comment=f"restart (shelved for: {shelved.comment})",
     )

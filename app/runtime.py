@@ -49,6 +49,8 @@ from app.site_energy import SiteEnergy
 
 log = logging.getLogger(__name__)
 
+_MODE_ZH = {"auto": "自动", "manual": "手动", "standby": "待机"}  # event.mode's Chinese text
+
 
 class _Sink:
     """What drivers deliver into: the point table and the link map."""
@@ -227,8 +229,14 @@ class Runtime:
         old = loop_.mode
         loop_.mode = new
         await self._audit_change(user, "mode", "control", str(old), str(new), reason)
+        zh = f"控制模式 {_MODE_ZH.get(str(old), old)} -> {_MODE_ZH.get(str(new), new)}"
         self._require_alarms().event(
-            "event.mode", "control", f"Mode {old} -> {new}", user=user, comment=reason
+            "event.mode",
+            "control",
+            f"Mode {old} -> {new}",
+            user=user,
+            comment=reason,
+            message_zh=zh,
         )
 
     async def set_manual(self, point_id: str, value: float, user: str, reason: str) -> None:
@@ -244,10 +252,12 @@ class Runtime:
             user, "setpoint", point_id, None if old is None else f"{old:g}", f"{value:g}", reason
         )
         message = f"Manual setpoint {point_id} = {value:g}"
+        zh = f"手动设定值 {spec.name.text('zh')}（{point_id}）= {value:g}"
         source = spec.device_id or "control"
         self._require_alarms().event(
-            "event.setpoint", source, message, point_id=point_id, user=user, comment=reason
-        )
+            "event.setpoint", source, message, point_id=point_id, user=user, comment=reason,
+            message_zh=zh,
+        )  # fmt: skip
 
     async def update_control(
         self, section: dict[str, Any], user: str, reason: str
@@ -365,13 +375,17 @@ class Runtime:
 
     async def record_login(self, user: str, workstation: str) -> None:
         """A user starts working at ``workstation``: journaled (``event.login``), audited."""
-        await self._session_event("login", user, workstation, f"{user} logged in at {workstation}")
+        await self._session_event(
+            "login", user, workstation, f"{user} logged in at {workstation}",
+            f"{user} 在 {workstation} 登录",
+        )  # fmt: skip
 
     async def record_logout(self, user: str, workstation: str) -> None:
         """A user stops working at ``workstation``: journaled (``event.logout``), audited."""
         await self._session_event(
-            "logout", user, workstation, f"{user} logged out at {workstation}"
-        )
+            "logout", user, workstation, f"{user} logged out at {workstation}",
+            f"{user} 在 {workstation} 退出登录",
+        )  # fmt: skip
 
     async def record_service(self, state: str, detail: str = "") -> None:
         """The headless service ``started`` or ``stopping`` (main.py calls it after start and
@@ -380,13 +394,22 @@ class Runtime:
             raise ValueError(f"service state {state!r}: expected 'started' or 'stopping'")
         message = f"EMS service {state} (station {self.station.info.id})"
         message += f": {detail}" if detail else ""
-        self._require_alarms().event("event.service", "system", message, comment=detail)
+        done = "已启动" if state == "started" else "正在停止"
+        zh = f"EMS 服务{done}（站点 {self.station.info.id}）"
+        zh += f"：{detail}" if detail else ""
+        self._require_alarms().event(
+            "event.service", "system", message, comment=detail, message_zh=zh
+        )
         await self._audit_change("system", "service", self.station.info.id, None, state, detail)
 
-    async def _session_event(self, what: str, user: str, workstation: str, message: str) -> None:
+    async def _session_event(
+        self, what: str, user: str, workstation: str, message: str, message_zh: str
+    ) -> None:
         if not user:
             raise ValueError(f"a {what} needs a user")
-        self._require_alarms().event(f"event.{what}", "system", message, user=user)
+        self._require_alarms().event(
+            f"event.{what}", "system", message, user=user, message_zh=message_zh
+        )
         await self._audit_change(user, what, workstation, None, user, "")
 
     async def _require(self, user: str, permission: str, action: str, target: str) -> None:
@@ -399,6 +422,7 @@ class Runtime:
             self.alarms.event(
                 "event.denied", "system", str(denied), Priority.MEDIUM, user=user,
                 comment=f"needs {permission}",
+                message_zh=f"用户 '{user}' 缺少 '{permission}' 权限（{denied.action}）",
             )  # fmt: skip
         if self.audit is not None:
             entry = AuditEntry(

@@ -15,7 +15,10 @@ from app.alarms.states import AlarmState, Priority
 from app.history.timespec import format_utc
 
 S = AlarmState
-HEADER = ["time", "alarm_id", "source", "priority", "state", "message", "user", "comment", "kind"]
+HEADER = [
+    "time", "alarm_id", "source", "priority", "state", "message", "user", "comment", "kind",
+    "message_zh",
+]  # fmt: skip
 
 
 @pytest.fixture
@@ -35,6 +38,7 @@ def data(tmp_path):
             previous=S.UNACK,
             user="alice",
             comment="fan checked, ok",
+            message_zh="PCS 56.2 °C，高",
         ),
         JournalEntry(now - 200, "meter1.link", "meter1", Priority.LOW, S.UNACK, "link down"),
         JournalEntry(now - 100, "meter1.link", "meter1", Priority.LOW, S.NORMAL, "link up"),
@@ -65,9 +69,10 @@ def test_csv_lists_the_journal_oldest_first_with_its_header(capsys, data):
         "alice",
         "fan checked, ok",
         "alarm",
+        "PCS 56.2 °C，高",
     ]
     assert rows[1][0].endswith("Z") and "T" in rows[1][0]  # ISO 8601 UTC
-    assert rows[-1][-1] == "event"
+    assert rows[-1][-2:] == ["event", ""]  # no Chinese text: the English is the text
 
 
 def test_since_keeps_the_recent_entries(capsys, data):

@@ -48,6 +48,9 @@ def test_analog_limits_with_on_delay_through_the_engine(engine: AlarmEngine) -> 
     assert (entry.alarm_id, entry.state, entry.priority) == (f"{TEMP}.H", "unack", "medium")
     assert (entry.source, entry.point_id, entry.previous) == ("bms1", TEMP, "normal")
     assert "limit 45 °C" in entry.message and entry.message.endswith("50.5 °C")
+    # the Chinese text beside it: the point's Chinese name, the level word, limit and value
+    assert entry.message_zh == "最高单体温度高（限值 45 °C）：50.5 °C"
+    assert entry.text("zh_CN") == entry.message_zh and entry.text("en") == entry.message
     assert engine.on_points({TEMP: pv(56.0, T0 + 6)}) == []
     # no new value: the HH on-delay completes at the cycle's tick
     assert states(engine.tick(T0 + 10)) == []
@@ -58,6 +61,7 @@ def test_digital_fault_bit(engine: AlarmEngine) -> None:
     (entry,) = engine.on_points({TRIP: pv(True, T0)})
     assert (entry.alarm_id, entry.state, entry.priority) == (TRIP, "unack", Priority.HIGH)
     assert entry.message == "Breaker tripped"
+    assert entry.message_zh == "断路器跳闸"  # the template's message: {en: ..., zh: ...}
     # a bad value keeps the state: the quality alarm reports it
     assert engine.on_points({TRIP: pv(None, T0 + 1, Quality.BAD_TIMEOUT)}) == []
     assert states(engine.on_points({TRIP: pv(False, T0 + 2)})) == [(TRIP, "rtn_unack")]
@@ -82,6 +86,11 @@ def test_link_down_raises_one_alarm_per_device_and_suppresses_its_points(
         (TRIP, AlarmState.SUPPRESSED),
     }
     assert {v.alarm_id for v in engine.active()} == {f"link.{d}" for d in station.devices}
+    (link,) = [e for e in annunciated if e.alarm_id == "link.bms1"]
+    assert link.message == "Communication lost: bms1 (connection refused)"
+    assert link.message_zh == "通信中断：电池管理系统 (connection refused)"  # the device's zh name
+    (view,) = [v for v in engine.active() if v.alarm_id == "link.bms1"]
+    assert view.text("zh") == link.message_zh and view.text("en") == link.message
 
     # still evaluated and counted while suppressed, without annunciation
     assert engine.on_points({TEMP: pv(60.0, T0 + 11)}) == []

@@ -27,10 +27,11 @@ def entries() -> list[JournalEntry]:
             "bms1",
             Priority.HIGH,
             AlarmState.UNACK,
-            "最高单体温度 high-high (limit 55 °C): 56.2 °C",
+            "Highest cell temperature high-high (limit 55 °C): 56.2 °C",
             "alarm",
             AlarmState.NORMAL,
             "bms1.t_cell_max",
+            message_zh="最高单体温度高高（限值 55 °C）：56.2 °C",
         ),
         JournalEntry(
             T0 + 61.2345,
@@ -79,13 +80,16 @@ def test_csv_has_the_cli_columns_and_reads_back(tmp_path):
         "bms1",
         "high",
         "unack",
-        "最高单体温度 high-high (limit 55 °C): 56.2 °C",
+        "Highest cell temperature high-high (limit 55 °C): 56.2 °C",
         "",
         "",
         "alarm",
+        "最高单体温度高高（限值 55 °C）：56.2 °C",  # the Chinese text at the end
     ]
     assert rows[2][0] == "2026-11-24T18:01:01.234+08:00"
-    assert rows[2][6:] == ["alice", '=cmd|"/c calc"!A1, with "quotes"\nand a new line', "alarm"]
+    assert rows[2][6:] == [
+        "alice", '=cmd|"/c calc"!A1, with "quotes"\nand a new line', "alarm", ""
+    ]  # fmt: skip
     assert rows[3][1:] == [
         "event.mode",
         "control",
@@ -95,6 +99,7 @@ def test_csv_has_the_cli_columns_and_reads_back(tmp_path):
         "bob",
         "maintenance",
         "event",
+        "",
     ]
     assert len(rows) == 4
     assert path.read_bytes().startswith(b"\xef\xbb\xbf")  # Excel reads the Chinese right
@@ -119,8 +124,9 @@ def test_xlsx_has_a_bold_frozen_header_widths_and_text_priorities(tmp_path):
         "bms1",
         "high",
         "unack",
-        "最高单体温度 high-high (limit 55 °C): 56.2 °C",
+        "Highest cell temperature high-high (limit 55 °C): 56.2 °C",
     ]
+    assert sheet.cell(2, len(COLUMNS)).value == "最高单体温度高高（限值 55 °C）：56.2 °C"
     # an operator's comment starting with '=' stays text, never a formula
     comment = sheet.cell(3, 8)
     assert comment.value == '=cmd|"/c calc"!A1, with "quotes"\nand a new line'
@@ -134,6 +140,7 @@ def test_xlsx_has_a_bold_frozen_header_widths_and_text_priorities(tmp_path):
         "bob",
         "maintenance",
         "event",
+        None,  # no Chinese text: an empty cell
     ]
 
 

@@ -36,13 +36,50 @@ def journal(tmp_path):
 
 def test_every_field_round_trips(tmp_path, journal):
     t = Transition(10.5, "pcs1.temp.HH", S.UNACK, S.ACKED, "alice", "checked the fan")
-    acked = JournalEntry.of(t, "pcs1", Priority.CRITICAL, "PCS temperature high-high", "pcs1.t")
+    acked = JournalEntry.of(
+        t, "pcs1", Priority.CRITICAL, "PCS temperature high-high", "pcs1.t", "PCS 温度高高"
+    )
     event = JournalEntry(11.0, "event.mode", "control", Priority.LOW, S.NORMAL, "auto", "event")
     assert journal.record([acked, event]) == 2
     assert journal.entries() == [acked, event]
+    assert [e.text("zh") for e in journal.entries()] == ["PCS 温度高高", "auto"]
+    assert journal.entries(text="温度") == [acked]  # the search finds the Chinese text too
     assert journal.path == tmp_path / "alarms.sqlite"
     with sqlite3.connect(journal.path) as conn:
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+_OLD_SCHEMA = """
+CREATE TABLE journal (
+    id INTEGER PRIMARY KEY, ts REAL NOT NULL, alarm_id TEXT NOT NULL, source TEXT NOT NULL,
+    point_id TEXT, priority TEXT NOT NULL, state TEXT NOT NULL, previous TEXT,
+    kind TEXT NOT NULL, message TEXT NOT NULL, user TEXT, comment TEXT NOT NULL
+);
+CREATE INDEX journal_ts ON journal (ts);
+CREATE INDEX journal_alarm ON journal (alarm_id, ts);
+INSERT INTO journal (ts, alarm_id, source, point_id, priority, state, previous, kind,
+    message, user, comment)
+VALUES (5.0, "link.pcs1", "pcs1", NULL, "high", "unack", "normal", "alarm",
+    "Communication lost: pcs1", NULL, "");
+"""
+
+
+def test_a_journal_from_before_the_chinese_text_is_upgraded_at_open(tmp_path):
+    path = journal_path(tmp_path)
+    with sqlite3.connect(path) as conn:  # written by the schema without message_zh
+        conn.executescript(_OLD_SCHEMA)
+    old = JournalEntry(
+        5.0, "link.pcs1", "pcs1", Priority.HIGH, S.UNACK, "Communication lost: pcs1",
+        previous=S.NORMAL,
+    )  # fmt: skip
+    new = _e(6.0, "link.pcs1", S.RTN_UNACK, message="Link up", message_zh="通信恢复")
+    with AlarmJournal(path) as journal:
+        assert journal.entries() == [old]  # nothing lost; no Chinese text: shown in English
+        assert old.text("zh") == "Communication lost: pcs1"
+        journal.record([new])
+    with AlarmJournal(path) as journal:  # a second open finds the column and changes nothing
+        assert journal.entries() == [old, new]
+        assert journal.entries(active_only=True) == [new]
 
 
 def test_a_storm_of_5000_entries_is_one_fast_transaction_and_all_read_back(journal):

@@ -12,6 +12,7 @@ import yaml
 from app.alarms.analog import Level
 from app.alarms.rules import AnalogRule, DigitalRule
 from app.alarms.states import Priority
+from app.alarms.text import AlarmText
 from app.config.errors import ConfigError
 from app.config.loader import load_station, load_template
 from app.paths import BUILTIN_TEMPLATES, DEMO_STATION
@@ -145,6 +146,27 @@ def test_analog_keys_on_a_digital_point_are_unknown_keys(tmp_path: Path) -> None
     path = _write(tmp_path, _template_with(1, {"h": 1}))
     ((_, field, value, message),) = _issues(path)
     assert (field, value) == ("points[1].alarms.h", 1) and "unknown key" in message
+
+
+def test_a_message_is_a_text_or_a_mapping_of_english_and_chinese(tmp_path: Path) -> None:
+    rack = {"en": "Rack temperature", "zh": "电池架温度"}
+    template = _template_with(0, {"h": 45, "roc": {"max_per_s": 1, "message": {"en": "Rack"}}})
+    template["points"][1]["alarms"] = {"message": rack}
+    station = load_station(_write(tmp_path, template, {"r2.fault": {"message": "Rack 2 fault"}}))
+    r1, r2 = station.points["r1.fault"].alarms, station.points["r2.fault"].alarms
+    assert isinstance(r1, DigitalRule) and isinstance(r2, DigitalRule)
+    assert r1.message == AlarmText(en="Rack temperature", zh="电池架温度")
+    assert r2.message == "Rack 2 fault"  # a plain text: the same in both languages
+    t_max = station.points["r1.t_max"].alarms
+    assert isinstance(t_max, AnalogRule) and t_max.roc is not None
+    assert t_max.roc.message == AlarmText(en="Rack")  # zh left out: shown in English
+    # an unknown language key is an error on the field, naming the key
+    bad = _template_with(1, {"message": {"en": "Rack fault", "fr": "Défaut"}})
+    ((_, field, _, message),) = _issues(_write(tmp_path, bad))
+    assert field == "points[1].alarms.message" and "unknown key 'fr'" in message
+    bad = _template_with(1, {"message": {"zh": "故障"}})  # English is required
+    ((_, field, _, message),) = _issues(_write(tmp_path, bad))
+    assert field == "points[1].alarms.message" and "en:" in message
 
 
 def test_bad_overrides_name_the_station_file_field_and_value(tmp_path: Path) -> None:

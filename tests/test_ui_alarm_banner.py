@@ -229,3 +229,26 @@ def test_a_rebuilt_banner_shares_the_sound_without_sounding_again(qtbot, running
     assert new.mute_button.text() == "已静音" and new.mute_button.isChecked()
     assert not old.mute_button.isChecked()  # let go of: no longer follows the sound
     sound.stop()
+
+
+def test_the_chinese_console_shows_the_chinese_message_in_the_banner_and_the_list(qtbot, running):
+    from ui.alarm_list import AlarmListPanel
+
+    rt = running
+    banner, _ = make_banner(qtbot, rt, lang="zh")
+    panel = AlarmListPanel(rt, "zh", ZONE, user="op")
+    qtbot.addWidget(panel)
+    publish(rt, "bms1.t_cell_max", 56.0, T0)  # HH high + H medium
+    qtbot.waitUntil(lambda: shown_id(banner) == "bms1.t_cell_max.HH", timeout=2000)
+    assert banner.message.text() == "最高单体温度高高（限值 55 °C）：56 °C"
+    assert "最高单体温度高高" in banner.message.toolTip()
+    panel.refresh()
+    model = panel.model
+    column = model.columns.index("message")
+    qtbot.waitUntil(lambda: model.rowCount() == 2, timeout=2000)
+    texts = [model.data(model.index(row, column)) for row in range(model.rowCount())]
+    assert texts == ["最高单体温度高高（限值 55 °C）：56 °C", "最高单体温度高（限值 45 °C）：56 °C"]
+    # the English console keeps the English text of the same alarms
+    english, _ = make_banner(qtbot, rt)
+    english.refresh()
+    assert english.message.text() == "Max cell temperature high-high (limit 55 °C): 56 °C"

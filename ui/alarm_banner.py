@@ -210,7 +210,7 @@ class AlarmBanner(QFrame):
         _set_style(self.chip, chip_style(priority))
         self.time.setText(format_time(view.activated_ts, self.zone, with_date=False))
         self.source.setText(view.source)
-        text = view.message
+        text = view.text(lang)
         if view.state is AlarmState.RTN_UNACK:
             text = f"{text} ({state_word(view.state, lang)})"
         if view.chattering:
@@ -224,7 +224,7 @@ class AlarmBanner(QFrame):
                 time=format_time(view.activated_ts, self.zone),
                 alarm_id=view.alarm_id,
                 source=view.source,
-                message=view.message,
+                message=view.text(lang),
             )
         )
         self.more.setText(tr("banner.more", lang, n=unacked - 1))

@@ -129,7 +129,7 @@ class HistoryTableModel(QAbstractTableModel):
                 return ""
             return state_text(e.state, self.lang)
         if column == "message":
-            return e.message
+            return e.text(self.lang)
         if column == "user":
             return e.user or ""
         if column == "comment":

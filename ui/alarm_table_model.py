@@ -159,7 +159,7 @@ class AlarmTableModel(QAbstractTableModel):
             if column == "state" and view.chattering:
                 return tr("alarms.chattering_tip", self.lang)
             if column == "message":
-                return view.message
+                return view.text(self.lang)
         return None
 
     def _text(self, view: AlarmView, column: str) -> str:
@@ -170,7 +170,7 @@ class AlarmTableModel(QAbstractTableModel):
         if column == "source":
             return view.source
         if column == "message":
-            return view.message
+            return view.text(self.lang)
         if column == "state":
             text = state_text(view.state, self.lang)
             if view.chattering:

@@ -118,7 +118,7 @@ class DeviceTree(QTreeWidget):
                     lang,
                     priority=tr(f"mark.priority.{v.priority}", lang),
                     state=tr(f"mark.state.{v.state}", lang),
-                    message=v.message,
+                    message=v.text(lang),
                 )
                 for v in views[:TIP_LINES]
             ]

@@ -83,7 +83,7 @@ class _Mark:
                 lang,
                 priority=tr(f"mark.priority.{v.priority}", lang),
                 state=tr(f"mark.state.{v.state}", lang),
-                message=v.message,
+                message=v.text(lang),
             )
             for v in views
         )

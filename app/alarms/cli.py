@@ -16,7 +16,10 @@ from app.alarms.rule_edits import RuleEdit, RuleEdits, rules_path
 from app.cli_table import print_rows
 from app.history.timespec import format_utc, parse_duration
 
-COLUMNS = ("time", "alarm_id", "source", "priority", "state", "message", "user", "comment", "kind")
+COLUMNS = (
+    "time", "alarm_id", "source", "priority", "state", "message", "user", "comment", "kind",
+    "message_zh",
+)  # fmt: skip
 RULE_COLUMNS = ("time", "point_id", "changes", "user", "reason")
 KPI_PERIOD = "7d"
 
@@ -49,6 +52,7 @@ def _row(e: JournalEntry) -> list[str]:
         e.user or "",
         e.comment,
         e.kind,
+        e.message_zh,
     ]
 
 

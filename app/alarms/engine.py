@@ -50,6 +50,11 @@ class AlarmView:
     chattering: bool
     message: str
     shelved_until: float | None = None  # when a running shelve ends by itself
+    message_zh: str = ""  # the Chinese text; empty: the same as ``message``
+
+    def text(self, lang: str) -> str:
+        """The message in the console's language (``zh...``: Chinese when there is one)."""
+        return self.message_zh if lang.startswith("zh") and self.message_zh else self.message
 
 
 class AlarmEngine:
@@ -77,6 +82,7 @@ class AlarmEngine:
         self._down: set[str] = set()  # devices whose link is down
         self._last_activation = float("-inf")
         self._specs: dict[str, PointSpec] = dict(station.points)  # rules as edited (replace_rule)
+        self._names_zh = {d.id: d.name.text("zh") for d in station.devices.values()}
 
         devices = set(station.devices)
         for spec in station.points.values():
@@ -92,9 +98,18 @@ class AlarmEngine:
                 if spec.device_id is not None:
                     self._device_slots.setdefault(spec.device_id, []).append(slot)
         for dev in sorted(devices):
-            link = Slot(self._new(f"link.{dev}", Priority.HIGH), dev, f"Communication lost: {dev}")
+            zh = self._names_zh.get(dev, dev)
+            link = Slot(
+                self._new(f"link.{dev}", Priority.HIGH),
+                dev,
+                f"Communication lost: {dev}",
+                text_zh=f"通信中断：{zh}",
+            )
             quality = Slot(
-                self._new(f"quality.{dev}", Priority.LOW), dev, f"Points of {dev} bad (stale)"
+                self._new(f"quality.{dev}", Priority.LOW),
+                dev,
+                f"Points of {dev} bad (stale)",
+                text_zh=f"{zh} 数据点质量坏（陈旧）",
             )
             self._link[dev] = link
             self._quality[dev] = quality
@@ -136,9 +151,9 @@ class AlarmEngine:
         link = self._link.get(state.device_id)
         if link is None:
             return []
-        link.text = f"Communication lost: {state.device_id}" + (
-            f" ({state.detail})" if state.detail and not state.up else ""
-        )
+        detail = f" ({state.detail})" if state.detail and not state.up else ""
+        link.text = f"Communication lost: {state.device_id}{detail}"
+        link.text_zh = f"通信中断：{self._names_zh.get(state.device_id, state.device_id)}{detail}"
         out = self._entries(link, link.alarm.evaluate(state.ts, not state.up))
         # Points that go bad because the link is down are the link alarm's: they do not
         # count towards the quality alarm, during the outage or after it.
@@ -167,6 +182,10 @@ class AlarmEngine:
                 slot.text = (
                     f"{len(bad)} point(s) of {dev} bad for more than {self.stale_s:g} s"
                     f" (first: {min(bad)})"
+                )
+                slot.text_zh = (
+                    f"{self._names_zh.get(dev, dev)} 有 {len(bad)} 个数据点质量坏超过"
+                    f" {self.stale_s:g} s（首个：{min(bad)}）"
                 )
             out += self._entries(slot, slot.alarm.evaluate(ts, bool(bad)))
         return self._flood(out)
@@ -261,13 +280,15 @@ class AlarmEngine:
         priority: Priority,
         message: str,
         point_id: str | None = None,
+        message_zh: str = "",
     ) -> None:
         """An alarm whose condition the caller decides (command deviation, system and
         protection alarms), driven by ``set_condition``. It lists, acknowledges, shelves,
         counts towards floods and journals like every other alarm. When ``source`` is a
         device of the station, the device's link loss suppresses it like its point alarms.
-        ValueError for an id already in use."""
-        slot = Slot(self._new(alarm_id, priority), source, message, point_id)
+        ValueError for an id already in use. ``message_zh``: the Chinese text (empty: the
+        English)."""
+        slot = Slot(self._new(alarm_id, priority), source, message, point_id, text_zh=message_zh)
         self._add(slot)
         if source in self._link:
             self._device_slots.setdefault(source, []).append(slot)
@@ -275,13 +296,20 @@ class AlarmEngine:
                 slot.alarm.suppress(float("-inf"), "link down")  # by design, silent
 
     def set_condition(
-        self, alarm_id: str, active: bool, ts: float, message: str | None = None
+        self,
+        alarm_id: str,
+        active: bool,
+        ts: float,
+        message: str | None = None,
+        message_zh: str = "",
     ) -> list[JournalEntry]:
-        """The condition of a ``define``d alarm at ``ts``; ``message`` replaces its text
-        (shown from this transition on). AlarmError for an unknown id."""
+        """The condition of a ``define``d alarm at ``ts``; ``message`` (and ``message_zh``,
+        its Chinese, empty: the English) replaces its text (shown from this transition on).
+        AlarmError for an unknown id."""
         slot = self._slot(alarm_id)
         if message is not None:
             slot.text = message
+            slot.text_zh = message_zh
         return self._flood(self._entries(slot, slot.alarm.evaluate(ts, active)))
 
     # -- operator actions ------------------------------------------------------------
@@ -360,7 +388,13 @@ class AlarmEngine:
         kept = Transition(
             ts, alarm_id, AlarmState.OUT_OF_SERVICE, AlarmState.OUT_OF_SERVICE, None, comment
         )
-        return [replace(slot.entry(kept), message=f"{alarm_id} kept out of service across restart")]
+        return [
+            replace(
+                slot.entry(kept),
+                message=f"{alarm_id} kept out of service across restart",
+                message_zh=f"{alarm_id} 重启后保持停用",
+            )
+        ]
 
     # -- views -----------------------------------------------------------------------
 
@@ -394,6 +428,7 @@ class AlarmEngine:
                 s.alarm.chattering,
                 s.message,
                 s.alarm.shelved_until,
+                s.message_zh,
             )
             for s in slots
         ]

@@ -37,6 +37,7 @@ _WIDTHS = {
     "user": 14,
     "comment": 40,
     "kind": 8,
+    "message_zh": 40,
 }
 
 
@@ -67,6 +68,7 @@ def row(entry: JournalEntry, zone: ZoneInfo) -> list[str]:
         entry.user or "",
         entry.comment,
         entry.kind,
+        entry.message_zh,
     ]
 
 

@@ -10,6 +10,7 @@ connection, which is opened with check_same_thread=False for that reason.
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from collections.abc import Iterable
 from pathlib import Path
@@ -34,15 +35,19 @@ CREATE TABLE IF NOT EXISTS journal (
     kind TEXT NOT NULL,
     message TEXT NOT NULL,
     user TEXT,
-    comment TEXT NOT NULL
+    comment TEXT NOT NULL,
+    message_zh TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX IF NOT EXISTS journal_ts ON journal (ts);
 CREATE INDEX IF NOT EXISTS journal_alarm ON journal (alarm_id, ts);
 """
 
-_COLUMNS = "ts, alarm_id, source, point_id, priority, state, previous, kind, message, user, comment"
-_INSERT = f"INSERT INTO journal ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-_TEXT_FIELDS = ("message", "alarm_id", "source", "point_id", "user", "comment")
+_COLUMNS = (
+    "ts, alarm_id, source, point_id, priority, state, previous, kind, message, user, comment,"
+    " message_zh"
+)
+_INSERT = f"INSERT INTO journal ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+_TEXT_FIELDS = ("message", "message_zh", "alarm_id", "source", "point_id", "user", "comment")
 
 
 def journal_path(data_dir: Path | str) -> Path:
@@ -62,11 +67,14 @@ def _row(e: JournalEntry) -> tuple[Any, ...]:
         e.message,
         e.user,
         e.comment,
+        e.message_zh,
     )
 
 
 def _entry(row: tuple[Any, ...]) -> JournalEntry:
-    ts, alarm_id, source, point_id, priority, state, previous, kind, message, user, comment = row
+    ts, alarm_id, source, point_id, priority, state, previous, kind, message, user, comment, zh = (
+        row
+    )
     return JournalEntry(
         ts=ts,
         alarm_id=alarm_id,
@@ -79,7 +87,16 @@ def _entry(row: tuple[Any, ...]) -> JournalEntry:
         point_id=point_id,
         user=user,
         comment=comment,
+        message_zh=zh or "",
     )
+
+
+def _upgrade(conn: sqlite3.Connection) -> None:
+    """A journal written before the Chinese text (no ``message_zh``) gets the column:
+    its rows keep everything and read with an empty Chinese text (shown in English)."""
+    columns = {row[1] for row in conn.execute("PRAGMA table_info(journal)")}
+    if "message_zh" not in columns:
+        conn.execute("ALTER TABLE journal ADD COLUMN message_zh TEXT NOT NULL DEFAULT ''")
 
 
 def _like(text: str) -> str:
@@ -93,6 +110,7 @@ class AlarmJournal:
         self.path = Path(path)
         self._lock = threading.Lock()
         self._conn = open_durable(self.path, _SCHEMA)
+        _upgrade(self._conn)
 
     def record(self, entries: Iterable[JournalEntry]) -> int:
         """Append a batch durably, all or nothing; returns how many were written (blocks)."""

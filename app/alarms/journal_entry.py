@@ -25,6 +25,11 @@ class JournalEntry:
     point_id: str | None = None
     user: str | None = None  # who acknowledged/shelved, None when the process did it
     comment: str = ""
+    message_zh: str = ""  # the Chinese text; empty: the same as ``message``
+
+    def text(self, lang: str) -> str:
+        """The message in the console's language (``zh...``: Chinese when there is one)."""
+        return self.message_zh if lang.startswith("zh") and self.message_zh else self.message
 
     @classmethod
     def of(
@@ -34,6 +39,7 @@ class JournalEntry:
         priority: Priority,
         message: str,
         point_id: str | None = None,
+        message_zh: str = "",
     ) -> JournalEntry:
         return cls(
             t.ts,
@@ -47,4 +53,5 @@ class JournalEntry:
             point_id,
             t.user,
             t.comment,
+            message_zh,
         )

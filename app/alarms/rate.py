@@ -25,6 +25,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from app.alarms.states import Priority
+from app.alarms.text import AlarmText, message_text
 from app.points import Quality, Scalar
 
 Direction = Literal["rise", "fall", "both"]
@@ -39,7 +40,8 @@ class RateRule(BaseModel):
     window_s: float = Field(default=10.0, gt=0)  # the rate is taken over this long
     direction: Direction = "both"  # rise: only increases count; fall: only decreases
     priority: Priority = Priority.MEDIUM
-    message: str | None = Field(default=None, min_length=1)
+    message: str | AlarmText | None = None
+    _message = field_validator("message", mode="before")(message_text)
 
     @field_validator("priority", mode="before")
     @classmethod

@@ -11,11 +11,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 
 from app.alarms.analog import AnalogLimits, Level
 from app.alarms.rate import RateRule
 from app.alarms.states import Priority
+from app.alarms.text import AlarmText, message_text
 
 DEFAULT_PRIORITY = {
     Level.HH: Priority.HIGH,
@@ -26,6 +27,7 @@ DEFAULT_PRIORITY = {
 """Used for a level the rule gives no priority: the outer limits are the urgent ones."""
 
 LEVEL_TEXT = {Level.HH: "high-high", Level.H: "high", Level.L: "low", Level.LL: "low-low"}
+LEVEL_TEXT_ZH = {Level.HH: "高高", Level.H: "高", Level.L: "低", Level.LL: "低低"}
 
 _LEVELS = frozenset(lvl.value for lvl in Level)
 _NESTED = frozenset({"roc"})  # sub-rules an override merges key by key, like the rule itself
@@ -39,7 +41,8 @@ class AnalogRule(AnalogLimits):
     optional rate-of-change rule (``roc``, app/alarms/rate.py)."""
 
     priority: Priority | dict[Level, Priority] | None = None
-    message: str | None = Field(default=None, min_length=1)
+    message: str | AlarmText | None = None
+    _message = field_validator("message", mode="before")(message_text)
     roc: RateRule | None = None
 
     @model_validator(mode="after")
@@ -91,7 +94,8 @@ class DigitalRule(BaseModel):
 
     when: Literal[0, 1] = 1
     priority: Priority = Priority.MEDIUM
-    message: str | None = Field(default=None, min_length=1)
+    message: str | AlarmText | None = None
+    _message = field_validator("message", mode="before")(message_text)
 
 
 AlarmRule = AnalogRule | DigitalRule

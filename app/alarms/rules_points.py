@@ -14,36 +14,55 @@ from app.alarms.analog import AnalogEvaluator
 from app.alarms.journal_entry import JournalEntry
 from app.alarms.lifecycle import MAX_SHELVE_S, Alarm
 from app.alarms.rate import RateEvaluator
-from app.alarms.rules import LEVEL_TEXT, AnalogRule, DigitalRule
+from app.alarms.rules import LEVEL_TEXT, LEVEL_TEXT_ZH, AnalogRule, DigitalRule
 from app.alarms.states import Transition
+from app.alarms.text import en_zh
 from app.model import PointSpec
 from app.points import Quality, Scalar
 
 
 class Slot:
-    """One alarm and what the journal says about it."""
+    """One alarm and what the journal says about it, in English and Chinese."""
 
-    __slots__ = ("alarm", "point_id", "source", "text", "unit", "value")
+    __slots__ = ("alarm", "point_id", "source", "text", "text_zh", "unit", "value")
 
     def __init__(
-        self, alarm: Alarm, source: str, text: str, point_id: str | None = None, unit: str = ""
+        self,
+        alarm: Alarm,
+        source: str,
+        text: str,
+        point_id: str | None = None,
+        unit: str = "",
+        text_zh: str = "",
     ) -> None:
         self.alarm = alarm
         self.source = source
         self.text = text
+        self.text_zh = text_zh  # empty: the same as the English
         self.point_id = point_id
         self.unit = unit
         self.value: Scalar | None = None  # the last usable value, shown in the message
 
+    def _with_value(self, text: str, colon: str = ": ") -> str:
+        if self.value is None or isinstance(self.value, bool):
+            return text
+        unit = f" {self.unit}" if self.unit else ""
+        return f"{text}{colon}{float(self.value):.4g}{unit}"
+
     @property
     def message(self) -> str:
-        if self.value is None or isinstance(self.value, bool):
-            return self.text
-        unit = f" {self.unit}" if self.unit else ""
-        return f"{self.text}: {float(self.value):.4g}{unit}"
+        return self._with_value(self.text)
+
+    @property
+    def message_zh(self) -> str:
+        if not self.text_zh or self.text_zh == self.text:
+            return ""
+        return self._with_value(self.text_zh, "：")
 
     def entry(self, t: Transition) -> JournalEntry:
-        return JournalEntry.of(t, self.source, self.alarm.priority, self.message, self.point_id)
+        return JournalEntry.of(
+            t, self.source, self.alarm.priority, self.message, self.point_id, self.message_zh
+        )
 
 
 def _source(spec: PointSpec) -> str:
@@ -51,6 +70,7 @@ def _source(spec: PointSpec) -> str:
 
 
 _DIRECTION_TEXT = {"rise": "rising", "fall": "falling", "both": "changing"}
+_DIRECTION_ZH = {"rise": "上升", "fall": "下降", "both": "变化"}
 
 
 class AnalogPoint:
@@ -64,13 +84,15 @@ class AnalogPoint:
     ) -> None:
         self.evaluator = AnalogEvaluator(rule)
         self.slots: list[Slot] = []
-        name = rule.message or spec.name.en
+        name, name_zh = en_zh(rule.message, spec.name.en, spec.name.text("zh"))
         unit = f" {spec.unit}" if spec.unit else ""
         for level in rule.levels():
-            text = f"{name} {LEVEL_TEXT[level]} (limit {rule.limit(level):g}{unit})"
+            limit = rule.limit(level)
+            text = f"{name} {LEVEL_TEXT[level]} (limit {limit:g}{unit})"
+            text_zh = f"{name_zh}{LEVEL_TEXT_ZH[level]}（限值 {limit:g}{unit}）"
             alarm_id = f"{spec.id}.{level.upper()}"
             alarm = Alarm(alarm_id, rule.priority_of(level), max_shelve_s=max_shelve_s)
-            self.slots.append(Slot(alarm, _source(spec), text, spec.id, spec.unit))
+            self.slots.append(Slot(alarm, _source(spec), text, spec.id, spec.unit, text_zh))
         # (condition, slot) pairs: the hot loop reads the conditions directly
         self.pairs = list(zip(self.evaluator.conditions.values(), self.slots, strict=True))
         self.rate: RateEvaluator | None = None
@@ -78,13 +100,18 @@ class AnalogPoint:
         roc = rule.roc
         if roc is not None:
             self.rate = RateEvaluator(roc)
+            roc_name, roc_zh = en_zh(roc.message, name, name_zh)
             text = (
-                f"{roc.message or name} {_DIRECTION_TEXT[roc.direction]} faster than "
+                f"{roc_name} {_DIRECTION_TEXT[roc.direction]} faster than "
                 f"{roc.max_per_s:g}{unit}/s (over {roc.window_s:g} s)"
+            )
+            text_zh = (
+                f"{roc_zh}{_DIRECTION_ZH[roc.direction]}过快：超过 {roc.max_per_s:g}{unit}/s"
+                f"（{roc.window_s:g} s 内）"
             )
             alarm = Alarm(f"{spec.id}.ROC", roc.priority, max_shelve_s=max_shelve_s)
             rate_unit = f"{spec.unit}/s" if spec.unit else "per s"
-            self.rate_slot = Slot(alarm, _source(spec), text, spec.id, rate_unit)
+            self.rate_slot = Slot(alarm, _source(spec), text, spec.id, rate_unit, text_zh)
             self.slots.append(self.rate_slot)
         # a delay is running, or the rate alarm is active (a value that stops changing
         # is not published again: the engine's tick evaluates it until the rate falls)
@@ -133,9 +160,11 @@ class DigitalPoint:
         self, spec: PointSpec, rule: DigitalRule, max_shelve_s: float = MAX_SHELVE_S
     ) -> None:
         self.rule = rule
-        text = rule.message or f"{spec.name.en} = {rule.when}"
+        text, text_zh = en_zh(
+            rule.message, f"{spec.name.en} = {rule.when}", f"{spec.name.text('zh')} = {rule.when}"
+        )
         alarm = Alarm(spec.id, rule.priority, max_shelve_s=max_shelve_s)
-        self.slots = [Slot(alarm, _source(spec), text, spec.id)]
+        self.slots = [Slot(alarm, _source(spec), text, spec.id, text_zh=text_zh)]
         self.pending = False  # no delays on a digital rule
 
     def update(self, ts: float, value: Scalar | None, quality: Quality) -> list[JournalEntry]:

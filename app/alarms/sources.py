@@ -56,7 +56,8 @@ class DeviationAlarms:
                 continue
             source = spec.device_id or CONTROL
             text = f"Command to {spec.name.en} ({spec.id}) not followed"
-            engine.define(deviation_id(spec.id), source, Priority.HIGH, text, spec.id)
+            text_zh = f"{spec.name.text('zh')}（{spec.id}）指令未被执行"
+            engine.define(deviation_id(spec.id), source, Priority.HIGH, text, spec.id, text_zh)
             self.points.add(spec.id)
 
     def update(self, result: CommandResult, ts: float) -> list[JournalEntry]:
@@ -67,7 +68,8 @@ class DeviationAlarms:
             return self.engine.set_condition(alarm_id, False, ts)
         if result.result.startswith(_DEVIATING):
             message = f"Command {result.point_id} = {result.value:g} not followed: {result.result}"
-            return self.engine.set_condition(alarm_id, True, ts, message)
+            zh = f"指令 {result.point_id} = {result.value:g} 未被执行：{result.result}"
+            return self.engine.set_condition(alarm_id, True, ts, message, zh)
         return []
 
 
@@ -91,10 +93,19 @@ class SystemAlarms:
     def __init__(self, engine: AlarmEngine, limits: SystemLimits | None = None) -> None:
         self.engine = engine
         self.limits = limits = limits or SystemLimits()
-        engine.define(HISTORY, SYSTEM, Priority.HIGH, "History storage failing")
-        engine.define(CYCLE_OVERRUN, SYSTEM, Priority.MEDIUM, "Control cycle overrun")
         engine.define(
-            LOOP_LAG, SYSTEM, Priority.MEDIUM, f"Event-loop lag above {limits.loop_lag_ms:g} ms"
+            HISTORY, SYSTEM, Priority.HIGH, "History storage failing", None, "历史存储失败"
+        )
+        engine.define(
+            CYCLE_OVERRUN, SYSTEM, Priority.MEDIUM, "Control cycle overrun", None, "控制周期超时"
+        )
+        engine.define(
+            LOOP_LAG,
+            SYSTEM,
+            Priority.MEDIUM,
+            f"Event-loop lag above {limits.loop_lag_ms:g} ms",
+            None,
+            f"事件循环延迟超过 {limits.loop_lag_ms:g} ms",
         )
         self._lag = AnalogEvaluator(
             AnalogLimits(
@@ -115,7 +126,8 @@ class SystemAlarms:
                 f"History storage failing: {failures:g} failed commit(s) in a row,"
                 f" {queued:g} samples waiting"
             )
-            out += engine.set_condition(HISTORY, not healthy, ts, message)
+            zh = f"历史存储失败：连续 {failures:g} 次提交失败，{queued:g} 个样本等待写入"
+            out += engine.set_condition(HISTORY, not healthy, ts, message, zh)
         period = stats.get("cycle_period_ms")
         took, late = stats.get("cycle_ms"), stats.get("cycle_lateness_ms")
         if period is not None and took is not None and late is not None:
@@ -123,15 +135,20 @@ class SystemAlarms:
                 f"Control cycle overrun: took {took:.0f} ms, started {late:.0f} ms late"
                 f" (period {period:.0f} ms)"
             )
-            out += engine.set_condition(CYCLE_OVERRUN, took > period or late > period, ts, message)
+            zh = (
+                f"控制周期超时：耗时 {took:.0f} ms，延迟 {late:.0f} ms 启动（周期 {period:.0f} ms）"
+            )
+            overrun = took > period or late > period
+            out += engine.set_condition(CYCLE_OVERRUN, overrun, ts, message, zh)
         lag = stats.get("loop_lag_ms")
         if lag is not None:
             active = self._lag.update(ts, lag)[Level.H]
             message = f"Event-loop lag {lag:.0f} ms (limit {self.limits.loop_lag_ms:g} ms)"
+            zh = f"事件循环延迟 {lag:.0f} ms（限值 {self.limits.loop_lag_ms:g} ms）"
             # the text follows the lag only while it is above the limit: the clearing
             # entry keeps the last figure that was a problem, not a healthy one
             above = lag > self.limits.loop_lag_ms
-            out += engine.set_condition(LOOP_LAG, active, ts, message if above else None)
+            out += engine.set_condition(LOOP_LAG, active, ts, message if above else None, zh)
         return out
 
 
@@ -162,11 +179,30 @@ class ProtectionAlarms:
             {roles.soc, roles.bms_charge_max, roles.bms_discharge_max, roles.cell_t_max}
         )
         self.cell_t = roles.cell_t_max
-        engine.define(SOC_FLOOR, CONTROL, Priority.MEDIUM, "Protection: discharge blocked (SOC)")
         engine.define(
-            TEMPERATURE_DERATE, CONTROL, Priority.MEDIUM, "Protection: power derated (temperature)"
+            SOC_FLOOR,
+            CONTROL,
+            Priority.MEDIUM,
+            "Protection: discharge blocked (SOC)",
+            None,
+            "保护：禁止放电（SOC）",
         )
-        engine.define(FAILSAFE, CONTROL, Priority.HIGH, "Protection fail-safe: PCS held at 0 kW")
+        engine.define(
+            TEMPERATURE_DERATE,
+            CONTROL,
+            Priority.MEDIUM,
+            "Protection: power derated (temperature)",
+            None,
+            "保护：功率降额（温度）",
+        )
+        engine.define(
+            FAILSAFE,
+            CONTROL,
+            Priority.HIGH,
+            "Protection fail-safe: PCS held at 0 kW",
+            None,
+            "保护失效安全：PCS 保持 0 kW",
+        )
 
     def update(self, report: CycleReport) -> list[JournalEntry]:
         soc: list[str] = []
@@ -196,14 +232,23 @@ class ProtectionAlarms:
             ts - self._failsafe_since >= self.failsafe_on_delay_s
         )
         return [
-            *engine.set_condition(SOC_FLOOR, bool(soc), ts, _text("Protection", soc)),
+            *engine.set_condition(SOC_FLOOR, bool(soc), ts, *_text("Protection", "保护", soc)),
             *engine.set_condition(
-                TEMPERATURE_DERATE, bool(temperature), ts, _text("Protection", temperature)
+                TEMPERATURE_DERATE,
+                bool(temperature),
+                ts,
+                *_text("Protection", "保护", temperature),
             ),
-            *engine.set_condition(FAILSAFE, held, ts, _text("Protection fail-safe", failsafe)),
+            *engine.set_condition(
+                FAILSAFE, held, ts, *_text("Protection fail-safe", "保护失效安全", failsafe)
+            ),
         ]
 
 
-def _text(head: str, reasons: list[str]) -> str | None:
-    """The alarm's text while active; None keeps the text that raised it when it clears."""
-    return f"{head}: {'; '.join(reasons)}" if reasons else None
+def _text(head: str, head_zh: str, reasons: list[str]) -> tuple[str | None, str]:
+    """The alarm's text while active, in English and Chinese (the reasons come from the
+    protection stage in English); None keeps the text that raised it when it clears."""
+    if not reasons:
+        return None, ""
+    joined = "; ".join(reasons)
+    return f"{head}: {joined}", f"{head_zh}：{joined}"
