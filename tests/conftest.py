@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 import threading
 
 import pytest
@@ -24,3 +25,10 @@ def no_leaked_threads():
         t.join(timeout=2.0)
     still = [t.name for t in leaked if t.is_alive()]
     assert not still, f"test left threads running: {still}"
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Close the widget tests' shared qasync loop, if they ran (tests/ui_support.py)."""
+    support = sys.modules.get("tests.ui_support")
+    if support is not None:
+        support.close_session_loop()

@@ -304,16 +304,34 @@ def plausible_values(ts: float, quality: Quality = Quality.GOOD) -> dict[str, Po
     return {pid: PointValue(v, ts, quality) for pid, v in raw.items()}
 
 
+_SESSION_LOOP: Any = None
+
+
 @contextlib.contextmanager
 def running_qasync_loop(app: Any) -> Iterator[asyncio.AbstractEventLoop]:
     """A qasync loop marked running on top of the test's QApplication.
 
     pytest-qt's waitUntil processes Qt events, and with them the loop's callbacks, so
     tasks that the widgets start make progress exactly as under ``run_gui``.
+
+    One loop serves the whole test session: it is marked running on entry and idle on
+    exit, never closed. Creating and closing a qasync loop per test crashed the process
+    (a segfault in Qt's event dispatch a few dozen alarm-console tests in): a closed loop
+    leaves its Qt timer object and queued cross-thread calls (the journal's worker thread
+    completing futures) behind for the next test's event processing.
     """
     import qasync
 
-    loop = qasync.QEventLoop(app, already_running=True)
+    global _SESSION_LOOP
+    if _SESSION_LOOP is None:
+        _SESSION_LOOP = qasync.QEventLoop(app, already_running=True)
+        # loop.stop() would call app.exit(), which Qt remembers: the next test's waits
+        # would then return at once and nothing would run. The loop never stops.
+        with contextlib.suppress(RuntimeError, TypeError):
+            app.aboutToQuit.disconnect(_SESSION_LOOP._after_run_forever)
+    loop = _SESSION_LOOP
+    loop._QEventLoop__is_running = True
+    asyncio.events._set_running_loop(loop)
     asyncio.set_event_loop(loop)
     try:
         yield loop
@@ -324,14 +342,18 @@ def running_qasync_loop(app: Any) -> Iterator[asyncio.AbstractEventLoop]:
         deadline = time.monotonic() + 2.0
         while any(not t.done() for t in tasks) and time.monotonic() < deadline:
             app.processEvents()
-        with contextlib.suppress(RuntimeError, TypeError):
-            app.aboutToQuit.disconnect(loop._after_run_forever)
-        # loop.stop() would call app.exit(), which Qt remembers: the next test's waits would
-        # then return at once and nothing would run. Leave the 'running' state by hand.
         loop._QEventLoop__is_running = False
         asyncio.events._set_running_loop(None)
-        loop.close()
         asyncio.set_event_loop(None)
+
+
+def close_session_loop() -> None:
+    """At the end of the session (tests/conftest.py): close the shared loop, which joins
+    its default executor's threads (Qt aborts on a QThread destroyed while running)."""
+    global _SESSION_LOOP
+    if _SESSION_LOOP is not None:
+        _SESSION_LOOP.close()
+        _SESSION_LOOP = None
 
 
 @contextlib.contextmanager
