@@ -33,7 +33,8 @@ from ui.alarm_dialogs import (
     ShelveDialog,
     UnshelveDialog,
 )
-from ui.alarm_list import AlarmListPanel, ShelvedListPanel
+from ui.alarm_list import AlarmListPanel
+from ui.alarm_masked import ShelvedListPanel
 from ui.alarm_table_model import AlarmFilter, AlarmTableModel
 from ui.format import format_time
 from ui.i18n import tr

@@ -21,7 +21,8 @@ from tests.ui_support import (
 )
 from ui.alarm_banner import AlarmBanner
 from ui.alarm_dialogs import ShelveDialog
-from ui.alarm_list import AlarmListPanel, ShelvedListPanel
+from ui.alarm_list import AlarmListPanel
+from ui.alarm_masked import ShelvedListPanel
 from ui.control_panel import ControlPanel
 
 pytestmark = pytest.mark.timeout(60)

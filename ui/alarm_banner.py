@@ -38,11 +38,11 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QSizePol
 from app.access import ACKNOWLEDGE
 from app.alarms.states import AlarmState, Priority
 from ui import theme
-from ui.alarm_list import granted, missing_tip
 from ui.alarm_sound import AlarmSound
 from ui.confirm_dialog import current_user
 from ui.format import format_time
 from ui.i18n import tr
+from ui.permissions import granted, missing_tip
 from ui.tasks import TaskGroup
 
 UNACKED = frozenset({AlarmState.UNACK, AlarmState.RTN_UNACK})

@@ -54,9 +54,9 @@ from app.access import EDIT_ALARMS
 from app.alarms.rules import ANALOG_KINDS, DEFAULT_PRIORITY
 from app.alarms.states import Priority
 from ui import theme
-from ui.alarm_list import granted, missing_tip
 from ui.confirm_dialog import current_user
 from ui.i18n import tr
+from ui.permissions import granted, missing_tip
 from ui.tasks import TaskGroup
 
 log = logging.getLogger(__name__)

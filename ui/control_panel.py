@@ -44,10 +44,10 @@ from app.control_loop import CYCLE
 from app.dispatcher import COMMAND, CommandResult
 from app.model import PointSpec, Station
 from ui import theme
-from ui.alarm_list import granted, missing_tip
 from ui.confirm_dialog import Confirmation, ConfirmDialog, current_user
 from ui.format import format_number, format_time
 from ui.i18n import tr
+from ui.permissions import granted, missing_tip
 from ui.tasks import TaskGroup
 
 log = logging.getLogger(__name__)

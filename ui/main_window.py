@@ -39,7 +39,8 @@ from app.points import PointValue
 from ui.alarm_banner import AlarmBanner
 from ui.alarm_history import AlarmHistoryPanel
 from ui.alarm_kpi import AlarmKpiPanel
-from ui.alarm_list import AlarmListPanel, ShelvedListPanel
+from ui.alarm_list import AlarmListPanel
+from ui.alarm_masked import ShelvedListPanel
 from ui.alarm_rule_dialog import AlarmRuleEditor
 from ui.alarm_sound import AlarmSound
 from ui.control_panel import ControlPanel
