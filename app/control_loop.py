@@ -149,7 +149,7 @@ class ControlLoop:
             snapshot,
             self._clock,
             mode=self.mode,
-            last_written=self._last_written,
+            last_written=self._held(snapshot),
             dt=dt,
             manual=self.manual,
         )
@@ -174,6 +174,18 @@ class ControlLoop:
         self.stats.last_report = result.report
         self._bus.publish(CYCLE, self.stats)
         return result.report
+
+    def _held(self, snapshot: Snapshot) -> dict[str, float]:
+        """What each controlled point holds now: the device's read-back where it is good,
+        else the loop's last confirmed write. A device that dropped its setpoint (a watchdog,
+        a restart) reads back otherwise, so the deadband no longer hides it and the target is
+        sent again; a mismatch that persists ends in a deviation alarm (the dispatcher)."""
+        held = dict(self._last_written)
+        for pid in held:
+            reading = snapshot.get(pid)
+            if reading is not None and reading.is_good and reading.value is not None:
+                held[pid] = reading.as_float()
+        return held
 
     def _takeover(self, snapshot: Snapshot) -> None:
         for pid, value in self.config.takeover:

@@ -1,16 +1,15 @@
-"""Export limit / anti-backflow (防逆流): keep export at or below a limit, zero by default.
+"""Export limit / anti-backflow (防逆流), the economic half: store the surplus first.
 
-Battery first: ``pcs <= base_import + limit_kw - margin_kw`` (max constraint; when the site
-would export more than the limit with the battery idle, the battery must charge the excess).
-When the battery cannot take it all (BMS allowed charge power, ``max_charge_kw``, SOC at or
-above ``charge_stop_soc_pct``) the rest is curtailed through the PV inverters' ``p_limit``
-points (same % on every inverter). The PV limit moves at most ``max_step_down_kw`` per cycle
-down and ``release_step_kw`` per cycle up; it is released only while there is headroom
-(import above ``-limit + release_margin_kw`` plus charge power the battery has to spare), so
-a release overshoot is at most one step and the battery or the next cycle absorbs it.
+``pcs <= base_import + limit_kw - margin_kw`` (a max constraint): when the site would export
+more than the limit with the battery idle, the battery must charge the excess, and a
+discharge never exports. The hard half — PV curtailment and less discharge when the battery
+cannot or may not take it, in every mode and through every fault — is protection's export
+guard (app/control/export_guard.py), which runs after the arbiter and protection and so
+sees the charge they actually allow. Its limit is ``protection.export.limit_kw``; a station
+that gives none takes this strategy's ``limit_kw`` and ``margin_kw`` (even with the strategy
+disabled: docs/decisions.md).
 
-Safe action on a bad/stale grid or BESS power: the PV limit is held where it is (releasing it
-blind could push export over the limit), no battery request.
+Safe action on a bad/stale grid or BESS power: no request (the guard's fail-safe holds PV).
 """
 
 from __future__ import annotations
@@ -23,14 +22,14 @@ from pydantic import Field
 from app.control.constraints import BAND_GRID_LIMITS, Constraint
 from app.control.snapshot import SiteRoles, Snapshot
 from app.control.strategy import Clock, StrategyContext, StrategyParams
-from strategies.export_cap import ExportCap, ExportCapParams, HoldsExportCap
 
 
-class ExportLimitParams(ExportCapParams):
+class ExportLimitParams(StrategyParams):
     limit_kw: float = Field(default=0.0, ge=0)
+    margin_kw: float = Field(default=5.0, ge=0)
 
 
-class ExportLimit(HoldsExportCap):
+class ExportLimit:
     kind: ClassVar[str] = "export_limit"
     default_priority: ClassVar[int] = BAND_GRID_LIMITS
     params_model: ClassVar[type[StrategyParams]] = ExportLimitParams
@@ -45,7 +44,7 @@ class ExportLimit(HoldsExportCap):
         self.params = params
         self.roles = roles or SiteRoles()
         self.priority = priority
-        self._cap = ExportCap(params, self.roles, name, priority)
+        self.name = name
 
     @classmethod
     def create(cls, params: object, context: StrategyContext, priority: int) -> ExportLimit:
@@ -57,8 +56,12 @@ class ExportLimit(HoldsExportCap):
         return (self.roles.grid_p, self.roles.bess_p, self.roles.pv_p)
 
     def compute(self, snapshot: Snapshot, clock: Clock) -> list[Constraint]:
-        limit = self.params.limit_kw
         base = snapshot.base_import()
-        reason = f"export <= {limit:g} kW (import without battery {base or 0:.0f} kW)"
-        out = self._cap.enforce(snapshot, limit, reason, "")
-        return self._cap.pv_constraints("input unusable: PV limit held") if out is None else out
+        if base is None:
+            return []
+        limit = self.params.limit_kw
+        ceiling = base + limit - self.params.margin_kw
+        reason = f"export <= {limit:g} kW (import without battery {base:.0f} kW)"
+        return [
+            Constraint(self.roles.pcs_setpoint, "max", ceiling, self.name, self.priority, reason)
+        ]

@@ -47,12 +47,15 @@ async def controlled_station(
     control: dict[str, Any] = CONTROL,
     poll_ms: dict[str, int] | None = None,
     sim_clock: bool = False,
+    **sim_overrides: Any,
 ) -> AsyncIterator[tuple[Runtime, Simulator]]:
     """``sim_clock``: the runtime runs on the simulator's clock, as the demo does
     (main.StationSession); otherwise on the wall clock, like the command-line tools."""
     path = write_controlled_station(folder, control, poll_ms)
     sim = Simulator(
-        SimulatorConfig.for_station(load_station(path), sim_start=sim_start, scenario=scenario)
+        SimulatorConfig.for_station(
+            load_station(path), sim_start=sim_start, scenario=scenario, **sim_overrides
+        )
     )
     port = await sim.start(host="127.0.0.1", port=0)
     runtime = Runtime(

@@ -160,3 +160,25 @@ async def test_operator_mode_and_manual_setpoint_go_through_the_audit_path(tmp_p
     assert ("alice", "mode", "control", "standby") in entries
     # and the cycle's write of it is audited as a command with its read-back result
     assert any(act == "write" and t == "pcs1.p_set" and new == "-80" for _, act, t, new in entries)
+
+
+async def test_a_setpoint_the_pcs_dropped_is_sent_again(tmp_path):
+    """The PCS restarts (or its watchdog reverts it) and reads back 0 kW: the loop must not
+    keep trusting its own last write inside the deadband (issue 9: the PCS sat at 0 kW for
+    4.5 minutes while the strategy wanted 250 kW)."""
+    async with controlled_station(tmp_path, "none", sim_start="18:30") as (runtime, sim):
+        await runtime.set_mode("manual", user="alice", reason="re-send test")
+        await runtime.set_manual("pcs1.p_set", -80.0, user="alice", reason="charge 80 kW")
+        while abs(sim.plant.refresh().bess_p + 80.0) > 1.0:
+            await asyncio.sleep(0.1)
+        sim.plant.pcs.p_set_kw = 0.0  # the PCS forgets its setpoint (a restart)
+
+        async def resent() -> None:
+            while sim.plant.pcs.p_set_kw != -80.0:
+                await asyncio.sleep(0.1)
+
+        await asyncio.wait_for(resent(), 5.0)  # within a few cycles (500 ms each)
+        writes = [
+            e for e in runtime.audit.entries() if e.action == "write" and e.target == "pcs1.p_set"
+        ]
+    assert len([e for e in writes if e.new == "-80"]) >= 2  # the first write and the re-send

@@ -187,6 +187,8 @@ class AlarmKpiPanel(QWidget):
         self.average_value = QLabel("")
         self.flood_value = QLabel("")
         self.flood_value.setToolTip(tr("kpi.flood_hint", lang))
+        self.export_value = QLabel("")
+        self.export_value.setToolTip(tr("kpi.export_hint", lang))
         form = QFormLayout()
         form.setLabelAlignment(Qt.AlignmentFlag.AlignLeft)
         for key, value in (
@@ -194,6 +196,7 @@ class AlarmKpiPanel(QWidget):
             (tr("kpi.activations", lang), self.activations_value),
             (tr("kpi.average", lang), self.average_value),
             (tr("kpi.flood_time", lang), self.flood_value),
+            (tr("kpi.export", lang), self.export_value),
         ):
             label = QLabel(key)
             label.setObjectName("tileTitle")
@@ -306,6 +309,7 @@ class AlarmKpiPanel(QWidget):
                 self.activations_value,
                 self.average_value,
                 self.flood_value,
+                self.export_value,
             ):
                 label.setText(dash)
             for section in (self.mix, self.per_day, self.top, self.chattering, self.stale):
@@ -326,6 +330,16 @@ class AlarmKpiPanel(QWidget):
         self.average_value.setText(tr(key, lang, n=f"{average:,.1f}"))
         self.flood_value.setText(
             tr("kpi.flood_value", lang, minutes=f"{kpis.time_in_flood_s / 60:,.1f}", n=kpis.floods)
+        )
+        x = kpis.export
+        self.export_value.setText(
+            tr(
+                "kpi.export_value",
+                lang,
+                n=x.count,
+                kwh=f"{x.energy_kwh:,.2f}",
+                longest=f"{x.longest_s / 60:,.1f}",
+            )
         )
 
         mix = kpis.priority_mix

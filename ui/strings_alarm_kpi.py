@@ -23,6 +23,16 @@ ALARM_KPI_STRINGS: dict[str, dict[str, str]] = {
         "zh": "每天 {n} 次 — 高于 ISA-18.2 建议的约 150 次",
     },
     "kpi.flood_time": {"en": "Time in flood", "zh": "报警泛滥时长"},
+    "kpi.export": {"en": "Export violations", "zh": "逆流超限"},
+    "kpi.export_value": {
+        "en": "{n} · {kwh} kWh above the limit · longest {longest} min",
+        "zh": "{n} 次 · 超限电量 {kwh} kWh · 最长 {longest} 分钟",
+    },
+    "kpi.export_hint": {
+        "en": "Export above the limit + tolerance for longer than the alarm delay "
+        "(protection.export_limit)",
+        "zh": "逆流超过限值加容差且持续超过报警延时（protection.export_limit）",
+    },
     "kpi.flood_value": {
         "en": "{minutes} min in {n} flood(s)",
         "zh": "{minutes} 分钟，共 {n} 次泛滥",

@@ -25,6 +25,18 @@ PRIORITY_TARGET = {Priority.LOW: 0.80, Priority.MEDIUM: 0.15, Priority.HIGH: 0.0
 """The ISA-18.2 guideline mix of annunciated alarms; critical has no share of its own."""
 
 _ACTIVE = (AlarmState.UNACK, AlarmState.ACKED)  # the condition is active
+# the export guard's alarm and the event journaled when a violation ends (app/alarms/sources)
+EXPORT_LIMIT = "protection.export_limit"
+EXPORT_VIOLATION_EVENT = "event.export_violation"
+
+
+@dataclass(frozen=True)
+class ExportViolationKpis:
+    """What the grid company would hold against the station in the period."""
+
+    count: int = 0  # activations of protection.export_limit
+    energy_kwh: float = 0.0  # export above the limit, over the violations that ended
+    longest_s: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -39,6 +51,7 @@ class AlarmKpis:
     stale: list[tuple[str, float]]  # (alarm_id, active since), oldest first
     time_in_flood_s: float
     floods: int  # floods that started or ran during the period
+    export: ExportViolationKpis = field(default_factory=ExportViolationKpis)
     priority_target: dict[Priority, float] = field(default_factory=lambda: PRIORITY_TARGET)
 
     @property
@@ -75,6 +88,11 @@ class AlarmKpis:
         ] or ["  none"]
         lines.append(
             f"time in flood: {self.time_in_flood_s / 60:.1f} min in {self.floods} flood(s)"
+        )
+        x = self.export
+        lines.append(
+            f"export violations: {x.count}, {x.energy_kwh:.2f} kWh above the limit, "
+            f"longest {x.longest_s:.0f} s"
         )
         return "\n".join(lines)
 
@@ -115,7 +133,24 @@ def compute_kpis(
         stale=_stale(ordered, end),
         time_in_flood_s=in_flood,
         floods=len(detector.floods) + (1 if detector.in_flood else 0),
+        export=_export_violations(entries, start, end, counts[EXPORT_LIMIT]),
     )
+
+
+def _export_violations(
+    entries: Sequence[JournalEntry], start: float, end: float, count: int
+) -> ExportViolationKpis:
+    energy, longest = 0.0, 0.0
+    for e in entries:
+        if e.alarm_id != EXPORT_VIOLATION_EVENT or not start <= e.ts <= end:
+            continue
+        fields = dict(part.split("=", 1) for part in e.comment.split(";") if "=" in part)
+        try:
+            energy += float(fields.get("energy_kwh", 0.0))
+            longest = max(longest, float(fields.get("duration_s", 0.0)))
+        except ValueError:  # a hand-edited journal: count it, skip its figures
+            continue
+    return ExportViolationKpis(count, energy, longest)
 
 
 def _per_day(activations: list[JournalEntry], start: float, end: float) -> list[tuple[str, int]]:

@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from app.alarms.analog import AnalogEvaluator, AnalogLimits, Level
 from app.alarms.engine import AlarmEngine
 from app.alarms.journal_entry import JournalEntry
-from app.alarms.states import Priority
+from app.alarms.kpi import EXPORT_LIMIT, EXPORT_VIOLATION_EVENT
+from app.alarms.states import AlarmState, Priority
 from app.control.cycle import CycleReport
 from app.control.protection import SOURCE as PROTECTION
 from app.control.snapshot import SiteRoles
@@ -32,6 +33,7 @@ LOOP_LAG = "system.loop_lag"
 SOC_FLOOR = "protection.soc_floor"
 TEMPERATURE_DERATE = "protection.temperature_derate"
 FAILSAFE = "protection.failsafe"
+EXPORT_FAILSAFE = "protection.export_failsafe"
 
 _DEVIATING = ("mismatch", "timeout")  # CommandResult.result prefixes that raise deviation
 
@@ -203,6 +205,24 @@ class ProtectionAlarms:
             None,
             "保护失效安全：PCS 保持 0 kW",
         )
+        self.grid_p = roles.grid_p
+        engine.define(
+            EXPORT_LIMIT,
+            CONTROL,
+            Priority.HIGH,
+            "Export above the limit (backflow)",
+            roles.grid_p,
+            "逆流超限",
+        )
+        engine.define(
+            EXPORT_FAILSAFE,
+            CONTROL,
+            Priority.MEDIUM,
+            "Export guard fail-safe: grid power unusable, PV held",
+            roles.grid_p,
+            "防逆流失效安全：并网点功率不可用，光伏限发",
+        )
+        self._episode: tuple[float, float, float] | None = None  # (start, last ts, kWh)
 
     def update(self, report: CycleReport) -> list[JournalEntry]:
         soc: list[str] = []
@@ -232,6 +252,7 @@ class ProtectionAlarms:
             ts - self._failsafe_since >= self.failsafe_on_delay_s
         )
         return [
+            *self._export(report),
             *engine.set_condition(SOC_FLOOR, bool(soc), ts, *_text("Protection", "保护", soc)),
             *engine.set_condition(
                 TEMPERATURE_DERATE,
@@ -243,6 +264,65 @@ class ProtectionAlarms:
                 FAILSAFE, held, ts, *_text("Protection fail-safe", "保护失效安全", failsafe)
             ),
         ]
+
+    def _export(self, report: CycleReport) -> list[JournalEntry]:
+        """``protection.export_limit`` while the export guard reports a violation (export
+        above limit + tolerance for its alarm delay), ``protection.export_failsafe`` while
+        it holds PV blind; when a violation ends, an ``event.export_violation`` with its
+        energy above the limit and its duration (comment ``energy_kwh=..;duration_s=..``,
+        read by the alarm KPIs)."""
+        export = report.export
+        if export is None:
+            return []
+        ts, engine, out = report.ts, self.engine, []
+        if export.violating and export.export_kw is not None:
+            above = max(0.0, export.export_kw - export.limit_kw)
+            if self._episode is None:  # counted from when the export went over, not the alarm
+                self._episode = (ts - export.over_for_s, ts, above * export.over_for_s / 3600.0)
+            else:
+                start, last, kwh = self._episode
+                self._episode = (start, ts, kwh + above * (ts - last) / 3600.0)
+            message = (
+                f"Export {export.export_kw:.0f} kW above the limit {export.limit_kw:g} kW "
+                f"for {export.over_for_s:.0f} s"
+            )
+            zh = (
+                f"逆流 {export.export_kw:.0f} kW 超过限值 {export.limit_kw:g} kW，"
+                f"已持续 {export.over_for_s:.0f} s"
+            )
+            out += engine.set_condition(EXPORT_LIMIT, True, ts, message, zh)
+        else:
+            out += engine.set_condition(EXPORT_LIMIT, False, ts)
+            if self._episode is not None:
+                out.append(self._violation_event(ts, *self._episode))
+                self._episode = None
+        blind = export.failsafe is not None
+        cap = export.pv_cap_kw
+        held = "PV not limited" if cap is None else f"PV held at {cap:.0f} kW"
+        held_zh = "光伏未限发" if cap is None else f"光伏限发 {cap:.0f} kW"
+        out += engine.set_condition(
+            EXPORT_FAILSAFE,
+            blind,
+            ts,
+            f"Export guard fail-safe (grid power unusable): {held}" if blind else None,
+            f"防逆流失效安全（并网点功率不可用）：{held_zh}" if blind else "",
+        )
+        return out
+
+    def _violation_event(self, ts: float, start: float, last: float, kwh: float) -> JournalEntry:
+        duration = last - start
+        return JournalEntry(
+            ts,
+            EXPORT_VIOLATION_EVENT,
+            CONTROL,
+            Priority.HIGH,
+            AlarmState.NORMAL,
+            f"Export violation ended: {kwh:.2f} kWh above the limit in {duration:.0f} s",
+            kind="event",
+            point_id=self.grid_p,
+            comment=f"energy_kwh={kwh:.4f};duration_s={duration:.1f}",
+            message_zh=f"逆流超限结束：超限电量 {kwh:.2f} kWh，持续 {duration:.0f} s",
+        )
 
 
 def _text(head: str, head_zh: str, reasons: list[str]) -> tuple[str | None, str]:

@@ -15,6 +15,7 @@ import numpy as np
 
 from app.backtest.plant import BacktestPlant
 from app.backtest.series import QUARTER_S, FloatArray, quarter_means
+from app.backtest.violations import ExportViolations
 from app.battery import Battery, BatteryParams
 from app.control.config import ControlConfig
 from app.control.cycle import Cycle
@@ -49,6 +50,7 @@ class StrategyRun:
     discharged_kwh: float
     step_s: int
     cycles_run: int
+    export_violations: ExportViolations
 
 
 def run_strategies(
@@ -115,4 +117,12 @@ def run_strategies(
         discharged_kwh=bat.discharged_kwh,
         step_s=step_s,
         cycles_run=n,
+        export_violations=_violations(config, grid, step_s),
     )
+
+
+def _violations(config: ControlConfig, grid_kw: FloatArray, step_s: int) -> ExportViolations:
+    guard = config.protection.export
+    if guard is None:
+        return ExportViolations(float("inf"), 0.0)
+    return ExportViolations.from_steps(grid_kw, step_s, guard.limit_kw, guard.tolerance_kw)

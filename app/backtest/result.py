@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -76,6 +77,7 @@ class BacktestResult:
             "soc_start_pct": round(self.run.soc_start * 100, 3),
             "soc_end_pct": round(float(self.run.soc[-1]) * 100, 3),
             "soc_end_optimal_pct": round(float(self.optimal.soc[-1]) * 100, 3),
+            **self.run.export_violations.figures(),
         }
 
     def text(self) -> str:
@@ -116,6 +118,12 @@ class BacktestResult:
             f"SOC {f['soc_start_pct']:.1f} % -> {f['soc_end_pct']:.1f} % (strategies), "
             f"{f['soc_end_optimal_pct']:.1f} % (LP)"
         )
+        v = self.run.export_violations
+        if not math.isinf(v.limit_kw):
+            out.append(
+                f"export above {v.limit_kw:g} + {v.tolerance_kw:g} kW: {v.quarters} quarter hours, "
+                f"{v.episodes} times, {v.energy_kwh:.1f} kWh, longest {v.longest_min:g} min"
+            )
         out += [f"note: {n}" for n in self.notes]
         return "\n".join(out)
 

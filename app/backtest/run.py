@@ -23,19 +23,22 @@ from app.tariff import Tariff, compute_bill
 PRIME_MAX_DAYS = 28.0
 
 
-def _export_limit_params(config: ControlConfig) -> list[Any]:
-    kinds = (s for s in config.strategies if getattr(s, "kind", "") == "export_limit")
-    return [s.params for s in kinds]  # type: ignore[attr-defined]
-
-
 def import_margin(config: ControlConfig) -> float:
-    """The export_limit strategy's margin (kW of import it keeps), else 0."""
-    return max((float(p.margin_kw) for p in _export_limit_params(config)), default=0.0)
+    """The export guard's margin (kW of import it keeps), else 0."""
+    guard = config.protection.export
+    return 0.0 if guard is None else float(guard.margin_kw)
 
 
 def export_limit(config: ControlConfig) -> float:
-    """The export limit of the configured export_limit strategy (kW), else no limit."""
-    return min((float(p.limit_kw) for p in _export_limit_params(config)), default=float("inf"))
+    """The station's export limit (protection's export guard, kW), else no limit."""
+    guard = config.protection.export
+    return float("inf") if guard is None else float(guard.limit_kw)
+
+
+def export_tolerance(config: ControlConfig) -> float:
+    """Export above limit + this is a violation (the guard's tolerance), else 0."""
+    guard = config.protection.export
+    return 0.0 if guard is None else float(guard.tolerance_kw)
 
 
 def prior_quarters(

@@ -20,6 +20,7 @@ SERIES_HEADER = (
     "grid optimal kW",
     "bess optimal kW",
     "soc optimal %",
+    "export violation",  # the quarter's mean export above the limit + tolerance
 )
 BILL_SHEETS = ("bill without", "bill strategy", "bill optimal")
 
@@ -32,6 +33,7 @@ def write_xlsx(result: BacktestResult, path: str | Path) -> Path:
     ws.title = "series"
     ws.append(SERIES_HEADER)
     r, o = result.run, result.optimal
+    v = r.export_violations
     for i, when in enumerate(result.local_times()):
         ws.append(
             [
@@ -46,6 +48,7 @@ def write_xlsx(result: BacktestResult, path: str | Path) -> Path:
                 float(o.grid_kw[i]),
                 float(o.bess_kw[i]),
                 float(o.soc[i] * 100.0),
+                bool(-r.grid_kw[i] > v.limit_kw + v.tolerance_kw),
             ]
         )
     ws.column_dimensions["A"].width = 20

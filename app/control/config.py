@@ -25,6 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from app.config.errors import ConfigError, ConfigIssue, issues_from_validation
 from app.config.loader import read_yaml
 from app.control.cycle import ControlMode
+from app.control.export_guard import ExportGuardParams
 from app.control.protection import ProtectionParams
 from app.control.registry import StrategyRegistry
 from app.control.strategy import Strategy, StrategyContext
@@ -115,13 +116,29 @@ def build_control_config(
         raise ConfigError(issues)
     return ControlConfig(
         cf.mode,
-        cf.protection,
+        _with_export_limit(cf),
         tuple(built),
         file,
         cycle_s=cf.cycle_ms / 1000,
         heartbeat=tuple(cf.heartbeat),
         takeover=tuple(cf.takeover.items()),
     )
+
+
+def _with_export_limit(cf: ControlFile) -> ProtectionParams:
+    """Protection with the station's export limit: ``protection.export`` as given, else the
+    export_limit strategies' limit (the lowest) and margin (the largest), enabled or not —
+    disabling the strategy stops its charging, never the hard limit."""
+    if cf.protection.export is not None:
+        return cf.protection
+    entries = [e for e in cf.strategies if e.kind == "export_limit"]
+    if not entries:
+        return cf.protection
+    # the entries' params were validated above; the defaults are export_limit's own
+    limits = [float(e.params.get("limit_kw", 0.0)) for e in entries]
+    margins = [float(e.params.get("margin_kw", 5.0)) for e in entries]
+    guard = ExportGuardParams(limit_kw=min(limits), margin_kw=max(margins))
+    return cf.protection.model_copy(update={"export": guard})
 
 
 def load_control_config(

@@ -1,6 +1,6 @@
 """The compute part of one control cycle, as named and individually timed phases.
 
-    run_strategies -> arbitrate -> protect
+    run_strategies -> arbitrate -> protect -> export_guard
 
 The runtime freezes the snapshot before and dispatches/records after (not here). Modes:
 
@@ -9,7 +9,8 @@ The runtime freezes the snapshot before and dispatches/records after (not here).
   operator band, points without one go to their neutral value (0 kW / 100 %);
 * standby: strategies do not run; every PCS setpoint is 0 kW, PV limits neutral (100 %).
 
-Protection clamps the result in every mode.
+Protection clamps the result in every mode, and the export guard (app/control/export_guard.py)
+holds the station's export limit after it, in every mode too.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from typing import TypeVar
 
 from app.control.arbiter import ArbitrationResult, arbitrate
 from app.control.constraints import BAND_OPERATOR, BAND_SAFETY, Constraint
+from app.control.export_guard import ExportGuard, ExportGuardReport
 from app.control.protection import ProtectionParams, ProtectionResult, protect
 from app.control.snapshot import SiteRoles, Snapshot
 from app.control.strategy import Clock, ControlEvent, Strategy
@@ -44,6 +46,7 @@ class CycleReport:
     arbitration: dict[str, ArbitrationResult]
     protection: ProtectionResult
     events: tuple[ControlEvent, ...] = ()
+    export: ExportGuardReport | None = None  # None: the station has no export limit
 
     @property
     def total_s(self) -> float:
@@ -129,6 +132,8 @@ class Cycle:
         self.strategies = tuple(strategies)
         self.protection = protection or ProtectionParams()
         self._neutral = dict(neutral) if neutral is not None else None
+        guard = self.protection.export
+        self.export_guard = ExportGuard(guard) if guard is not None else None
 
     def run(
         self,
@@ -167,7 +172,67 @@ class Cycle:
             lambda: protect(requested, snapshot, last_written or {}, self.protection, dt),
         )
         events += protected.events
+        setpoints, writes = protected.setpoints, protected.writes
+        export: ExportGuardReport | None = None
+        if self.export_guard is not None:
+            guard = self.export_guard
+            floor = _charge_floor(mode, roles.pcs_setpoint, arbitration, protected)
+            setpoints, export, guard_events = _timed(
+                durations,
+                "export_guard",
+                lambda: guard.apply(
+                    snapshot, protected.setpoints, last_written or {}, charge_floor=floor, dt=dt
+                ),
+            )
+            events += guard_events
+            setpoints, writes = _guarded_writes(
+                protected, setpoints, last_written or {}, self.protection.pv_deadband_pct
+            )
         report = CycleReport(
-            mode, snapshot.ts, durations, tuple(constraints), arbitration, protected, tuple(events)
+            mode,
+            snapshot.ts,
+            durations,
+            tuple(constraints),
+            arbitration,
+            protected,
+            tuple(events),
+            export,
         )
-        return CycleResult(protected.setpoints, protected.writes, report, tuple(events))
+        return CycleResult(setpoints, writes, report, tuple(events))
+
+
+def _charge_floor(
+    mode: ControlMode,
+    pcs: str,
+    arbitration: Mapping[str, ArbitrationResult],
+    protected: ProtectionResult,
+) -> float | None:
+    """The most charge the export guard may ask of the battery: in auto mode what the
+    arbiter's interval, protection's limits and the ramp leave; in manual and standby modes
+    none (the operator's or standby's setpoint stands while PV can do the job)."""
+    if mode is not ControlMode.AUTO or pcs not in protected.reach:
+        return None
+    lo = protected.reach[pcs][0]
+    winner = arbitration.get(pcs)
+    return lo if winner is None else max(lo, winner.lo)
+
+
+def _guarded_writes(
+    protected: ProtectionResult,
+    guarded: Mapping[str, float],
+    last_written: Mapping[str, float],
+    pv_deadband_pct: float,
+) -> tuple[dict[str, float], dict[str, float]]:
+    """(setpoints, writes): protection's writes plus every point the export guard changed;
+    a PV cap within the PV deadband of what was written stays as written."""
+    setpoints, writes = dict(guarded), dict(protected.writes)
+    for pid, value in guarded.items():
+        if value == protected.setpoints.get(pid):
+            continue
+        last = last_written.get(pid)
+        if pid in protected.limits or last is None or abs(value - last) >= pv_deadband_pct:
+            writes[pid] = value
+        else:
+            writes.pop(pid, None)
+            setpoints[pid] = last
+    return setpoints, writes

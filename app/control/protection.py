@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from app.control.export_guard import ExportGuardParams
 from app.control.snapshot import Snapshot
 from app.control.strategy import ControlEvent
 
@@ -55,6 +56,8 @@ class ProtectionParams(BaseModel):
     pv_deadband_pct: float = Field(default=0.5, ge=0)
     stale_after_s: float = Field(default=5.0, gt=0)
     passthrough: tuple[str, ...] = ()
+    # the station's export limit, enforced after everything else (app/control/export_guard.py)
+    export: ExportGuardParams | None = None
 
     @model_validator(mode="after")
     def _ordered(self) -> ProtectionParams:
@@ -86,6 +89,8 @@ class ProtectionResult:
     clamps: list[Clamp] = field(default_factory=list)
     events: list[ControlEvent] = field(default_factory=list)
     limits: dict[str, tuple[float, float]] = field(default_factory=dict)
+    # the range the PCS setpoint may take this cycle: the hard limits and the ramp
+    reach: dict[str, tuple[float, float]] = field(default_factory=dict)
 
 
 def _clip(x: float, lo: float, hi: float) -> float:
@@ -167,7 +172,7 @@ def _protect_pcs(
     dt: float,
     clamps: list[Clamp],
     events: list[ControlEvent],
-) -> tuple[float, bool, tuple[float, float]]:
+) -> tuple[float, bool, tuple[float, float], tuple[float, float]]:
     lo, hi, stages = pcs_limits(snapshot, params, events)
     value = requested
     for stage, s_lo, s_hi, reason in stages:
@@ -179,8 +184,10 @@ def _protect_pcs(
     if start is None:
         measured = snapshot.value(snapshot.roles.bess_p, params.stale_after_s)
         start = measured if measured is not None else 0.0
+    reach = (lo, hi)
     if params.ramp_kw_per_s is not None and dt > 0:
         step = params.ramp_kw_per_s * dt
+        reach = (_clip(start - step, lo, hi), _clip(start + step, lo, hi))
         ramped = _clip(value, start - step, start + step)
         ramped = _clip(ramped, lo, hi)  # hard limits beat the ramp
         if ramped != value:
@@ -189,12 +196,12 @@ def _protect_pcs(
             )
             value = ramped
     if last is None:
-        return value, True, (lo, hi)
+        return value, True, (lo, hi), reach
     outside = not (lo <= last <= hi)
     write = outside or abs(value - last) >= params.deadband_kw
     if not write:
         value = last
-    return value, write, (lo, hi)
+    return value, write, (lo, hi), reach
 
 
 def _protect_pv(
@@ -236,13 +243,14 @@ def protect(
     setpoints: dict[str, float] = {}
     writes: dict[str, float] = {}
     limits: dict[str, tuple[float, float]] = {}
+    reach: dict[str, tuple[float, float]] = {}
     for pid, value in unique.items():
         last = last_written.get(pid)
         if math.isnan(value):
             events.append(ControlEvent(snapshot.ts, SOURCE, f"{pid} requested NaN: dropped", pid))
             continue
         if pid == roles.pcs_setpoint:
-            out, write, limits[pid] = _protect_pcs(
+            out, write, limits[pid], reach[pid] = _protect_pcs(
                 pid, value, snapshot, last, params, dt, clamps, events
             )
         elif pid in roles.pv_limits:
@@ -257,4 +265,4 @@ def protect(
         setpoints[pid] = out
         if write:
             writes[pid] = out
-    return ProtectionResult(setpoints, writes, clamps, events, limits)
+    return ProtectionResult(setpoints, writes, clamps, events, limits, reach)
