@@ -36,6 +36,7 @@ from app.audit import AuditEntry, AuditLog, audit_path
 from app.control.cycle import ControlMode
 from app.control.snapshot import SiteRoles
 from app.control_loop import ControlLoop
+from app.control_status import ControlLinkStatus, watch_for
 from app.control_versions.manager import AppliedVersion, ControlVersioning
 from app.dispatcher import CommandResult, Dispatcher
 from app.drivers_api import Driver, DriverRegistry, LinkState
@@ -102,6 +103,9 @@ class Runtime:
         self.control: ControlLoop | None = None
         self.versions: ControlVersioning | None = None
         self.alarms: AlarmService | None = None
+        # the controlled unit's link and command results, from the first link state on
+        pcs_setpoint = SiteRoles.from_station(station).pcs_setpoint
+        self._link_watch = watch_for(station, pcs_setpoint, self.bus)
 
     def now(self) -> float:
         """The station's time (epoch s): the simulator's shifted clock in a demo, else wall."""
@@ -275,6 +279,12 @@ class Runtime:
         assert self.versions is not None
         await self._require(user, CONTROL, "rollback", "control")
         return await self.versions.rollback(version, user, reason)
+
+    def control_link(self) -> ControlLinkStatus | None:
+        """The link of the unit the control loop drives (the PCS): lost (since when, the
+        driver's reason), its commands or heartbeat failing, or fine (``ok``). None for a
+        station without a control section (app/control_status.py; ControlLinkSource)."""
+        return None if self._link_watch is None else self._link_watch.status()
 
     def alarms_active(self) -> list[AlarmView]:
         """The active list (unack, acked, rtn_unack), by priority then newest first."""

@@ -162,6 +162,7 @@ def test_runtime_errors_are_shown_not_raised(qtbot, controlled, monkeypatch):
         raise ValueError("pcs1.p_set: not a setpoint of this station")
 
     monkeypatch.setattr(runtime, "set_manual", refuse)
+    panel.value_spin.setValue(10.0)  # the entry starts blank: a value is typed first
     panel.set_button.click()
     confirm(qtbot, panel, "try")
     assert "Not done: pcs1.p_set: not a setpoint of this station" in panel.message.text()

@@ -197,6 +197,7 @@ def test_control_needs_the_control_permission(qtbot, rt):
         assert widget.toolTip() == tip
     assert viewer.point_combo.isEnabled()  # choosing which setpoint to look at is fine
     assert viewer.mode_value.text() == "Auto"  # the state is still shown
+    operator.value_spin.setValue(50.0)  # Set… waits for a typed value (the entry starts blank)
     for widget in (*operator.mode_buttons.values(), operator.set_button, operator.value_spin):
         assert widget.isEnabled()
         assert widget.toolTip() == ""

@@ -2,11 +2,13 @@
 
 ``FakeRuntime`` has exactly the facade the console uses (station, bus, points, links,
 stats, query_history, start/stop, the alarm facade with shelve and out of service,
-permissions, rule edits, logins), built from the real EventBus and PointTable; history
-answers from a dict the test fills. Its alarms are the real AlarmService (engine + journal
-in a temporary directory), started by ``alarms_running``; its permissions are the real
-``permissions_of`` on the station's ``access:`` section
-(``FakeRuntime(station=load_ui_station(access=ACCESS))``; without one
+permissions, rule edits, logins, the controlled unit's link ``control_link``), built from
+the real EventBus, PointTable and ControlLinkWatch; history answers from a dict the test
+fills. Its ``control`` is None (a station without a control section) unless a test gives
+it a stand-in with ``mode`` and ``manual`` (``FakeRuntime(control=...)``). Its alarms
+are the real AlarmService (engine + journal in a temporary directory), started by
+``alarms_running``; its permissions are the real ``permissions_of`` on the station's
+``access:`` section (``FakeRuntime(station=load_ui_station(access=ACCESS))``; without one
 every user may do everything, as in Runtime).
 ``running_qasync_loop`` installs a qasync loop that
 pytest-qt's event processing drives, so async code (history loads) runs inside
@@ -37,6 +39,8 @@ from app.alarms.kpi import AlarmKpis
 from app.alarms.rule_edits import rule_dict
 from app.alarms.states import Priority
 from app.config.loader import load_station
+from app.control.snapshot import SiteRoles
+from app.control_status import ControlLinkStatus, ControlLinkWatch
 from app.drivers_api import DriverRegistry, LinkState
 from app.events import LINK, EventBus
 from app.model import Connection, Device, Station
@@ -118,8 +122,27 @@ class FakeRuntime:
     history: dict[str, list[tuple[float, float]]] = field(default_factory=dict)
     queries: list[tuple[str, float, float, str]] = field(default_factory=list)
 
+    control: Any = None  # a stand-in for the control loop (mode, manual); None: no control
+
     def __post_init__(self) -> None:
         self.points = PointTable(self.station, self.bus, self.clock)
+        # as Runtime's: the link and command results of the PCS the control loop drives;
+        # only with a control stand-in, as Runtime only with a control section (and so the
+        # bus of a plain FakeRuntime carries the console's subscriptions alone)
+        pcs = self.station.points.get(SiteRoles.from_station(self.station).pcs_setpoint)
+        self._link_watch: ControlLinkWatch | None = None
+        if self.control is not None and pcs is not None and pcs.device_id is not None:
+
+            def device_of(point_id: str) -> str | None:
+                spec = self.station.points.get(point_id)
+                return None if spec is None else spec.device_id
+
+            self._link_watch = ControlLinkWatch(pcs.device_id, device_of)
+            self._link_watch.attach(self.bus)
+
+    def control_link(self) -> ControlLinkStatus | None:
+        """As Runtime.control_link: None without a control loop."""
+        return None if self._link_watch is None else self._link_watch.status()
 
     async def start(self) -> None:
         pass

@@ -1,8 +1,9 @@
 """Operator controls: the control mode, operator setpoints, and the last command's read-back.
 
     Mode        Auto                      [Auto] [Manual] [Standby]
+                PCS pcs1 link lost since 12:00:05 — commands not delivered   (red, only then)
     Setpoint    Active power setpoint (pcs1.p_set) ▾
-                [ 50.0 kW ]  [Set…]
+                [ type a value ]  [Set…]
                 range −500 … 500 kW · > 0 discharges · used in manual mode
     Last command (written, read back, result, time) from the dispatcher's command topic
     message line: what was done, or why not
@@ -14,6 +15,13 @@ a change made elsewhere shows too. A station without a control section gets the 
 disabled, with the reason in words. A user without the ``control`` permission (read once
 from ``runtime.permissions(user)``) sees the mode buttons and the setpoint entry greyed
 out, their tooltips naming the missing permission; the runtime still checks every call.
+
+The setpoint entry starts blank (again after a point change and after each confirmed
+setpoint), so *Set…* never sends a copied, stale value; the confirmation names exactly
+what is written (the point, the value, charge or discharge) and the battery power measured
+at that moment. The controlled unit's link comes from ``runtime.control_link()``
+(app/control_status.py): while it is lost, or its commands or heartbeat fail, a red line
+under the mode says so and since when.
 """
 
 from __future__ import annotations
@@ -29,7 +37,6 @@ from zoneinfo import ZoneInfo
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
-    QDoubleSpinBox,
     QGridLayout,
     QHBoxLayout,
     QLabel,
@@ -41,13 +48,16 @@ from PySide6.QtWidgets import (
 from app.access import CONTROL
 from app.control.snapshot import SiteRoles
 from app.control_loop import CYCLE
+from app.control_status import ControlLinkStatus, LinkProblem
 from app.dispatcher import COMMAND, CommandResult
+from app.events import LINK
 from app.model import PointSpec, Station
 from ui import theme
 from ui.confirm_dialog import Confirmation, ConfirmDialog, current_user
 from ui.format import format_number, format_time
 from ui.i18n import tr
 from ui.permissions import granted, missing_tip
+from ui.setpoint_entry import SetpointEntry
 from ui.tasks import TaskGroup
 
 log = logging.getLogger(__name__)
@@ -56,6 +66,7 @@ MODES = ("auto", "manual", "standby")
 # the first word of CommandResult.result; anything else reads as failed
 RESULT_KINDS = ("ok", "sent", "mismatch", "timeout", "failed", "rejected")
 _NO_LIMIT = 1e6  # the spin box needs a range even when the station gives none
+_IDLE_KW = 0.5  # a measured battery power this small reads "idle"
 
 
 def result_kind(text: str) -> str:
@@ -72,17 +83,19 @@ def drivable_points(station: Station) -> list[PointSpec]:
 
 
 class _ControlEvents(QObject):
-    """The bus's command and cycle topics as Qt signals, delivered queued on the GUI thread
-    (never inside the publisher's call stack, which is the dispatcher or the cycle)."""
+    """The bus's command, cycle and link topics as Qt signals, delivered queued on the GUI
+    thread (never inside the publisher's call stack: the dispatcher, the cycle, a driver)."""
 
     command = Signal(object)
     cycle = Signal(object)
+    link = Signal(object)
 
     def __init__(self, bus: Any, parent: QObject) -> None:
         super().__init__(parent)
         self._unsubscribe = [
             bus.subscribe(COMMAND, self.command.emit),
             bus.subscribe(CYCLE, self.cycle.emit),
+            bus.subscribe(LINK, self.link.emit),
         ]
 
     def close(self) -> None:
@@ -114,6 +127,7 @@ class ControlPanel(QWidget):
         queued = Qt.ConnectionType.QueuedConnection
         self._events.command.connect(self._on_command, queued)
         self._events.cycle.connect(lambda _stats: self._sync_mode(), queued)
+        self._events.link.connect(lambda _state: self._show_link(), queued)
         self._point_changed()
         self._sync_mode()
         self._set_busy(False)
@@ -128,6 +142,10 @@ class ControlPanel(QWidget):
 
         self.mode_value = QLabel("—")
         self.mode_value.setFont(theme.font(theme.BASE_POINT_SIZE + 2, bold=True))
+        self.link_status = QLabel("")  # the controlled unit's link, shown only when lost
+        self.link_status.setWordWrap(True)
+        self.link_status.setStyleSheet(f"color: {theme.ALARM}; font-weight: bold;")
+        self.link_status.setVisible(False)
         self.mode_buttons: dict[str, QPushButton] = {}
         mode_row = QHBoxLayout()
         for mode in MODES:
@@ -140,9 +158,10 @@ class ControlPanel(QWidget):
         for spec in self.points:
             self.point_combo.addItem(f"{spec.name.text(lang)} ({spec.id})", spec.id)
         self.point_combo.currentIndexChanged.connect(self._point_changed)
-        self.value_spin = QDoubleSpinBox()
+        self.value_spin = SetpointEntry(tr("control.entry_empty", lang))  # starts blank
         self.value_spin.setDecimals(1)
         self.value_spin.setAlignment(Qt.AlignmentFlag.AlignRight)
+        self.value_spin.valueChanged.connect(lambda _value: self._set_busy(self._busy))
         self.set_button = QPushButton(tr("control.set", lang))
         self.set_button.clicked.connect(self.request_setpoint)
         entry_row = QHBoxLayout()
@@ -179,6 +198,7 @@ class ControlPanel(QWidget):
         head.addStretch(1)
         head.addWidget(self.mode_value)
         box.addLayout(head)
+        box.addWidget(self.link_status)
         box.addLayout(mode_row)
         box.addSpacing(8)
         box.addWidget(self._caption(tr("control.setpoint", lang)))
@@ -243,6 +263,32 @@ class ControlPanel(QWidget):
         for name, button in self.mode_buttons.items():
             button.setChecked(name == mode)
         self._show_manual()
+        self._show_link()
+
+    def _link(self) -> ControlLinkStatus | None:
+        # the runtime's facade (ControlLinkSource); a runtime without it has nothing to say
+        source = getattr(self.runtime, "control_link", None)
+        return source() if source is not None and self._control() is not None else None
+
+    def _show_link(self) -> None:
+        """The red line under the mode while the controlled unit cannot be commanded."""
+        if self._closed:
+            return
+        status = self._link()
+        if status is None or status.ok:
+            self.link_status.setVisible(False)
+            self.link_status.setText("")
+            self.link_status.setToolTip("")
+            return
+        key = (
+            "control.link_lost"
+            if status.problem is LinkProblem.LINK_LOST
+            else "control.commands_failing"
+        )
+        since = "—" if status.since is None else format_time(status.since, self._zone, False)
+        self.link_status.setText(tr(key, self.lang, device=status.device_id, time=since))
+        self.link_status.setToolTip(status.detail)  # the driver's or dispatcher's words
+        self.link_status.setVisible(True)
 
     def _point_changed(self, _index: int = 0) -> None:
         spec = self.current_point()
@@ -253,9 +299,9 @@ class ControlPanel(QWidget):
         limits = spec.limits
         low = limits.min if limits is not None and limits.min is not None else -_NO_LIMIT
         high = limits.max if limits is not None and limits.max is not None else _NO_LIMIT
-        self.value_spin.setRange(low, high)
         self.value_spin.setSuffix(f" {spec.unit}" if spec.unit else "")
         self.value_spin.setSingleStep(10.0 if spec.unit == "kW" else 1.0)
+        self.value_spin.set_limits(low, high)  # blank: no copied value to send by mistake
         parts = []
         if limits is not None and (limits.min is not None or limits.max is not None):
             parts.append(
@@ -266,19 +312,40 @@ class ControlPanel(QWidget):
                     high=self._fmt(limits.max, spec),
                 )
             )
-        if spec.id == SiteRoles.from_station(self.runtime.station).pcs_setpoint:
+        if self._is_pcs(spec):
             parts.append(tr("control.pcs_sign", self.lang))
         parts.append(tr("control.manual_only", self.lang))
         self.hint.setText(" · ".join(parts))
-        control = self._control()
-        start = control.manual.get(spec.id) if control is not None else None
-        if start is None:
-            reading = self.runtime.points.get(spec.id)
-            start = reading.as_float() if reading is not None and reading.is_good else 0.0
-        self.value_spin.setValue(start if math.isfinite(start) else 0.0)
         self.last_title.setText(tr("control.last", self.lang, point=spec.id))
         self._show_manual()
         self._show_last()
+
+    def _is_pcs(self, spec: PointSpec) -> bool:
+        return spec.id == SiteRoles.from_station(self.runtime.station).pcs_setpoint
+
+    def _power_words(self, value: float, spec: PointSpec) -> str:
+        """What a PCS setpoint does (> 0 discharges): "charge 120.0 kW", "discharge ..."."""
+        if value == 0:
+            return tr("control.action.idle", self.lang)
+        kind = "discharge" if value > 0 else "charge"
+        return tr(f"control.action.{kind}", self.lang, power=self._fmt(abs(value), spec))
+
+    def _measured(self, spec: PointSpec) -> str:
+        """The battery power measured now (the site's BESS power role, > 0 discharging)."""
+        pid = SiteRoles.from_station(self.runtime.station).bess_p
+        reading = self.runtime.points.get(pid)
+        value = reading.as_float() if reading is not None and reading.is_good else None
+        if value is None or not math.isfinite(value):
+            quality = tr("value.none", self.lang) if reading is None else str(reading.quality)
+            return tr("control.measured_none", self.lang, quality=quality)
+        moving = "discharging" if value > 0 else "charging"
+        state = "idle" if abs(value) < _IDLE_KW else moving
+        return tr(
+            "control.measured",
+            self.lang,
+            value=self._fmt(value, spec),
+            state=tr(f"control.state.{state}", self.lang),
+        )
 
     def _show_manual(self) -> None:
         spec, control = self.current_point(), self._control()
@@ -290,7 +357,10 @@ class ControlPanel(QWidget):
         self.manual_now.setText(tr("control.manual_now", self.lang, value=shown))
 
     def _on_command(self, result: CommandResult) -> None:
-        if self._closed or all(result.point_id != s.id for s in self.points):
+        if self._closed:
+            return
+        self._show_link()  # a write (the heartbeat's too) that failed, or got through
+        if all(result.point_id != s.id for s in self.points):
             return
         self._last[result.point_id] = result
         spec = self.current_point()
@@ -351,27 +421,40 @@ class ControlPanel(QWidget):
         control, spec = self._control(), self.current_point()
         if control is None or spec is None or self._busy:
             return
-        value = self.value_spin.value()
+        value = self.value_spin.entered()
+        if value is None:  # blank: only a value the operator typed is ever sent
+            self._say(tr("control.enter_value", self.lang), alarm=True)
+            return
         old = control.manual.get(spec.id)
         old_text = self._fmt(old, spec) if old is not None else tr("control.none", self.lang)
         new_text = self._fmt(value, spec)
+        # exactly what is written, and (for the PCS) what the battery does at this moment
+        if self._is_pcs(spec):
+            action = self._power_words(value, spec)
+            lines = [
+                tr("control.writes", self.lang, point=spec.id, value=new_text, action=action),
+                self._measured(spec),
+            ]
+        else:
+            lines = [tr("control.writes_plain", self.lang, point=spec.id, value=new_text)]
         if str(control.mode) == "manual":
-            note = tr("control.applies_now", self.lang)
+            lines.append(tr("control.applies_now", self.lang))
         else:
             mode = tr(f"mode.{control.mode}", self.lang)
-            note = tr("control.applies_in_manual", self.lang, mode=mode)
+            lines.append(tr("control.applies_in_manual", self.lang, mode=mode))
 
         def send(ok: Confirmation) -> None:
             self._send(
                 lambda: self.runtime.set_manual(spec.id, value, ok.user, ok.reason),
                 tr("control.setpoint_done", self.lang, point=spec.id, value=new_text),
+                sent=self.value_spin.clear_value,  # the next Set… needs a new value
             )
 
         self._confirm(
             f"{tr('control.setpoint', self.lang)}: {spec.name.text(self.lang)} ({spec.id})",
             old_text,
             new_text,
-            note,
+            "\n".join(lines),
             send,
         )
 
@@ -391,13 +474,24 @@ class ControlPanel(QWidget):
         if self.dialog is dialog:
             self.dialog = None
 
-    def _send(self, call: Callable[[], Coroutine[Any, Any, Any]], done: str) -> None:
+    def _send(
+        self,
+        call: Callable[[], Coroutine[Any, Any, Any]],
+        done: str,
+        sent: Callable[[], None] | None = None,
+    ) -> None:
+        """Run ``call`` in the background; ``sent`` runs once the runtime accepted it."""
         self._set_busy(True)
         self._say(tr("control.busy", self.lang))
-        if self._tasks.spawn(self._complete(call, done)) is None:
+        if self._tasks.spawn(self._complete(call, done, sent)) is None:
             self._set_busy(False)  # no event loop (a bare widget): nothing was sent
 
-    async def _complete(self, call: Callable[[], Coroutine[Any, Any, Any]], done: str) -> None:
+    async def _complete(
+        self,
+        call: Callable[[], Coroutine[Any, Any, Any]],
+        done: str,
+        sent: Callable[[], None] | None = None,
+    ) -> None:
         try:
             # shielded: closing the panel must not cut a confirmed command off half-way
             await asyncio.shield(call())
@@ -411,6 +505,8 @@ class ControlPanel(QWidget):
         else:
             if not self._closed:
                 self._say(done)
+                if sent is not None:
+                    sent()
         finally:
             if not self._closed:
                 self._set_busy(False)
@@ -422,7 +518,10 @@ class ControlPanel(QWidget):
             button.setEnabled(
                 not busy
                 and self.may_control
-                and (button is not self.set_button or bool(self.points))
+                and (
+                    button is not self.set_button
+                    or (bool(self.points) and not self.value_spin.is_empty())
+                )
             )
 
     def close_panel(self) -> None:

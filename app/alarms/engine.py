@@ -81,6 +81,8 @@ class AlarmEngine:
         self._bad_since: dict[str, dict[str, float]] = {}  # device -> point -> since
         self._down: set[str] = set()  # devices whose link is down
         self._last_activation = float("-inf")
+        # alarm id -> (message, message_zh) of its last annunciation: what the lists show
+        self._activation_text: dict[str, tuple[str, str]] = {}
         self._specs: dict[str, PointSpec] = dict(station.points)  # rules as edited (replace_rule)
         self._names_zh = {d.id: d.name.text("zh") for d in station.devices.values()}
 
@@ -246,6 +248,7 @@ class AlarmEngine:
             before = slot.alarm.state
             del self._slots[alarm_id]
             self._shelved.discard(alarm_id)
+            self._activation_text.pop(alarm_id, None)  # the new rule's alarm has its own
             if slot in device_slots:
                 device_slots.remove(slot)
             if before not in (AlarmState.NORMAL, AlarmState.SUPPRESSED):  # as on_link: silent
@@ -417,21 +420,23 @@ class AlarmEngine:
         return self._views(s for s in self._slots.values() if s.alarm.out_of_service)
 
     def _views(self, slots: Iterable[Slot]) -> list[AlarmView]:
-        views = [
-            AlarmView(
-                s.alarm.alarm_id,
-                s.source,
-                s.point_id,
-                s.alarm.priority,
-                s.alarm.state,
-                s.alarm.activated_ts,
-                s.alarm.chattering,
-                s.message,
-                s.alarm.shelved_until,
-                s.message_zh,
+        views = []
+        for s in slots:
+            message, message_zh = self._shown_text(s)
+            views.append(
+                AlarmView(
+                    s.alarm.alarm_id,
+                    s.source,
+                    s.point_id,
+                    s.alarm.priority,
+                    s.alarm.state,
+                    s.alarm.activated_ts,
+                    s.alarm.chattering,
+                    message,
+                    s.alarm.shelved_until,
+                    message_zh,
+                )
             )
-            for s in slots
-        ]
         views.sort(key=lambda v: (v.priority.rank, -(v.activated_ts or 0.0), v.alarm_id))
         return views
 
@@ -442,6 +447,15 @@ class AlarmEngine:
             return self._slots[alarm_id]
         except KeyError:
             raise AlarmError(f"unknown alarm {alarm_id!r}") from None
+
+    def _shown_text(self, slot: Slot) -> tuple[str, str]:
+        """A listed alarm's text as journaled at its last annunciation (value included);
+        the live text for the masked lists, or when this run has not annunciated it."""
+        if slot.alarm.listed:
+            shown = self._activation_text.get(slot.alarm.alarm_id)
+            if shown is not None:
+                return shown
+        return slot.message, slot.message_zh
 
     def _entries(self, slot: Slot, t: Transition | None) -> list[JournalEntry]:
         return [] if t is None else [slot.entry(t)]
@@ -461,11 +475,13 @@ class AlarmEngine:
 
     def _flood(self, entries: list[JournalEntry]) -> list[JournalEntry]:
         # Every annunciated activation counts, in time order (values in a batch may carry
-        # slightly different timestamps, so a later one never goes backwards).
+        # slightly different timestamps, so a later one never goes backwards). Every path
+        # that can annunciate passes here, so this is also where the list's text is kept.
         for e in entries:
             if e.state is AlarmState.UNACK and e.previous is not AlarmState.UNACK:
                 self._last_activation = max(self._last_activation, e.ts)
                 self.flood.record(self._last_activation)
+                self._activation_text[e.alarm_id] = (e.message, e.message_zh)
         return entries
 
 

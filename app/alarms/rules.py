@@ -31,6 +31,7 @@ LEVEL_TEXT_ZH = {Level.HH: "高高", Level.H: "高", Level.L: "低", Level.LL: "
 
 _LEVELS = frozenset(lvl.value for lvl in Level)
 _NESTED = frozenset({"roc"})  # sub-rules an override merges key by key, like the rule itself
+_PER_LEVEL = ("priority", "response")  # mappings {level: ...} a removed limit leaves
 
 ANALOG_KINDS = frozenset({"analog", "counter"})
 DIGITAL_KINDS = frozenset({"digital"})
@@ -38,12 +39,18 @@ DIGITAL_KINDS = frozenset({"digital"})
 
 class AnalogRule(AnalogLimits):
     """HH/H/L/LL limits with deadband and delays, one priority or one per level, and an
-    optional rate-of-change rule (``roc``, app/alarms/rate.py)."""
+    optional rate-of-change rule (``roc``, app/alarms/rate.py).
+
+    ``response``: per level, what the station does and the operator must know at that level
+    (the alarm response, ISA-18.2), added after the value to that level's message only:
+    ``response: {hh: {en: PCS held at 0 kW by protection, zh: 保护已将 PCS 保持 0 kW}}``.
+    """
 
     priority: Priority | dict[Level, Priority] | None = None
     message: str | AlarmText | None = None
     _message = field_validator("message", mode="before")(message_text)
     roc: RateRule | None = None
+    response: dict[Level, str | AlarmText] | None = None
 
     @model_validator(mode="after")
     def _some_limit(self) -> AnalogRule:
@@ -70,13 +77,32 @@ class AnalogRule(AnalogLimits):
             out[Level(key)] = _priority(prio)
         return out
 
+    @field_validator("response", mode="before")
+    @classmethod
+    def _responses(cls, value: Any) -> Any:
+        # one error located on `response`, naming the bad level or text
+        if value is None:
+            return value
+        if not isinstance(value, Mapping):
+            raise ValueError("give a mapping {level: text}")
+        out = {}
+        for key, text in value.items():
+            if key not in _LEVELS:
+                raise ValueError(f"unknown level {key!r} (levels: hh, h, l, ll)")
+            try:
+                out[Level(key)] = message_text(text)
+            except ValueError as exc:
+                raise ValueError(f"{key}: {exc}") from None
+        return out
+
     @model_validator(mode="after")
     def _priority_levels_set(self) -> AnalogRule:
         # After the fields, so a limit that failed its own check is not reported twice.
-        if isinstance(self.priority, dict):
-            unset = [str(lvl) for lvl in self.priority if self.limit(lvl) is None]
-            if unset:
-                raise ValueError(f"priority names {', '.join(unset)}, which has no limit")
+        for name, per_level in (("priority", self.priority), ("response", self.response)):
+            if isinstance(per_level, dict):
+                unset = [str(lvl) for lvl in per_level if self.limit(lvl) is None]
+                if unset:
+                    raise ValueError(f"{name} names {', '.join(unset)}, which has no limit")
         return self
 
     def priority_of(self, level: Level) -> Priority:
@@ -125,8 +151,8 @@ def parse_rule(kind: str, data: Any) -> AlarmRule:
 def merge_override(base: Mapping[str, Any] | None, override: Mapping[str, Any]) -> dict[str, Any]:
     """A station override laid over the template's rule, key by key; ``key: null`` removes.
 
-    Removing a limit also drops its entry from a per-level priority mapping, so
-    ``{hh: null}`` works without restating the priorities. ``roc:`` is merged the same way,
+    Removing a limit also drops its entry from a per-level priority (and response)
+    mapping, so ``{hh: null}`` works without restating them. ``roc:`` is merged the same way,
     one level down (``roc: {max_per_s: 2}`` keeps the template's window; ``roc: null``
     removes the rate-of-change rule).
     """
@@ -139,7 +165,8 @@ def merge_override(base: Mapping[str, Any] | None, override: Mapping[str, Any]) 
             merged[key] = value
             continue
         merged.pop(key, None)
-        priority = merged.get("priority")
-        if key in _LEVELS and isinstance(priority, Mapping) and key in priority:
-            merged["priority"] = {k: v for k, v in priority.items() if k != key}
+        for name in _PER_LEVEL:
+            per_level = merged.get(name)
+            if key in _LEVELS and isinstance(per_level, Mapping) and key in per_level:
+                merged[name] = {k: v for k, v in per_level.items() if k != key}
     return merged

@@ -24,7 +24,17 @@ from app.points import Quality, Scalar
 class Slot:
     """One alarm and what the journal says about it, in English and Chinese."""
 
-    __slots__ = ("alarm", "point_id", "source", "text", "text_zh", "unit", "value")
+    __slots__ = (
+        "alarm",
+        "point_id",
+        "response",
+        "response_zh",
+        "source",
+        "text",
+        "text_zh",
+        "unit",
+        "value",
+    )
 
     def __init__(
         self,
@@ -34,6 +44,7 @@ class Slot:
         point_id: str | None = None,
         unit: str = "",
         text_zh: str = "",
+        response: tuple[str, str] = ("", ""),
     ) -> None:
         self.alarm = alarm
         self.source = source
@@ -42,6 +53,8 @@ class Slot:
         self.point_id = point_id
         self.unit = unit
         self.value: Scalar | None = None  # the last usable value, shown in the message
+        # the rule's response for this level (en, zh), shown after the value
+        self.response, self.response_zh = response
 
     def _with_value(self, text: str, colon: str = ": ") -> str:
         if self.value is None or isinstance(self.value, bool):
@@ -51,13 +64,15 @@ class Slot:
 
     @property
     def message(self) -> str:
-        return self._with_value(self.text)
+        tail = f" — {self.response}" if self.response else ""
+        return self._with_value(self.text) + tail
 
     @property
     def message_zh(self) -> str:
-        if not self.text_zh or self.text_zh == self.text:
+        if (not self.text_zh or self.text_zh == self.text) and self.response_zh == self.response:
             return ""
-        return self._with_value(self.text_zh, "：")
+        tail = f"；{self.response_zh}" if self.response_zh else ""
+        return self._with_value(self.text_zh or self.text, "：") + tail
 
     def entry(self, t: Transition) -> JournalEntry:
         return JournalEntry.of(
@@ -92,7 +107,10 @@ class AnalogPoint:
             text_zh = f"{name_zh}{LEVEL_TEXT_ZH[level]}（限值 {limit:g}{unit}）"
             alarm_id = f"{spec.id}.{level.upper()}"
             alarm = Alarm(alarm_id, rule.priority_of(level), max_shelve_s=max_shelve_s)
-            self.slots.append(Slot(alarm, _source(spec), text, spec.id, spec.unit, text_zh))
+            response = rule.response.get(level) if rule.response else None
+            shown = en_zh(response, "", "")  # ("", "") without one
+            slot = Slot(alarm, _source(spec), text, spec.id, spec.unit, text_zh, shown)
+            self.slots.append(slot)
         # (condition, slot) pairs: the hot loop reads the conditions directly
         self.pairs = list(zip(self.evaluator.conditions.values(), self.slots, strict=True))
         self.rate: RateEvaluator | None = None
