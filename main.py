@@ -21,6 +21,7 @@ SUBCOMMANDS = (
     "alarms",
     "control",
     "backtest",
+    "tune",
     "simulate",
     "check-config",
 )
@@ -77,6 +78,9 @@ def build_parser() -> argparse.ArgumentParser:
     add_alarms_parser(sub)
     add_control_parser(sub)
     add_backtest_parser(sub)
+    from app.tune.cli import add_tune_parser
+
+    add_tune_parser(sub)
     add_simulate_parser(sub)
     check = sub.add_parser("check-config", help="validate a station file or a device template")
     check.add_argument("file", type=Path)
@@ -122,6 +126,10 @@ def main(argv: list[str] | None = None) -> int:
         from simulator.series import simulated_series
 
         return run_backtest_command(args, generate=simulated_series)
+    if args.command == "tune":
+        from app.tune.cli import run_tune_command
+
+        return run_tune_command(args)
     if args.command == "simulate":
         from simulator.cli import run_simulate
 

@@ -20,6 +20,7 @@ from simulator.config import SimulatorConfig
 from simulator.load import LoadParams
 from simulator.pcs import PcsParams
 from simulator.plant import PlantParams
+from simulator.profiles import docs_section as profiles_section
 from simulator.registers import MAX_FILL_GAP
 from simulator.transformer import TransformerParams
 
@@ -242,7 +243,7 @@ def _template_table(t: Template) -> Iterator[str]:
 
 def render() -> str:
     config = SimulatorConfig.default()
-    out = [_HEADER, _models(), _WIRE]
+    out = [_HEADER, _models(), profiles_section(), _WIRE]
     out.append("## Devices of the demo station\n")
     out.append("| device | unit id | template | plant part |")
     out.append("|---|---|---|---|")
