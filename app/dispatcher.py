@@ -131,12 +131,14 @@ class Dispatcher:
                 return done(False, f"failed: {exc}", None, 1)
             return done(True, "sent", None, 1)
         for attempt in range(1, self._retries + 2):
-            written_at = self._clock()
             try:
                 await driver.write(point_id, value)
             except Exception as exc:
                 last_error = str(exc)
                 continue
+            # a reading taken once the write is acknowledged: a poll queued on the line before
+            # the write and answered while it waited still holds the old value
+            written_at = self._clock()
             tolerance = _tolerance(driver, point_id, value)
             read = await self._read_back(point_id, written_at, self.readback_timeout_s(point_id))
             if read is None:

@@ -15,6 +15,7 @@ from pymodbus.exceptions import NoSuchIdException
 
 from app.points import Quality
 from drivers.modbus import ModbusDriver, ModbusWriteError
+from drivers.modbus.poller import SILENT_BACKOFF_MAX_S
 from tests.test_modbus_support import (  # no_leaked_tasks: an autouse fixture
     FACTORY,
     RecordingSink,
@@ -316,6 +317,29 @@ async def test_silent_device_times_out_while_the_other_flows(stack, caplog):
     assert len([m for m in driver_log(caplog, logging.WARNING) if "slow" in m]) == 1
     slow.silent = False
     await sink.wait_quality(["slow.p"], Quality.GOOD)
+
+
+async def test_a_silent_device_is_polled_less_often_so_the_others_keep_their_pace(stack):
+    # each poll of a silent unit holds the shared line for its timeout: backed off, it
+    # costs a few timeouts a second, not one per period (the PV read-backs of the demo's
+    # comm_fault timed out behind the silent PCS)
+    slow = Switch()
+    server = await serve(stack, meter_sim(), sim_device(4, [4] * 4, action=slow.act))
+    driver, sink = await run_driver(
+        stack,
+        server.port,
+        device("meter", 1, METER_POINTS, poll_ms=50),
+        device("slow", 4, simple_points(), poll_ms=50, timeout_ms=100),
+    )
+    await sink.wait_quality(["slow.p", "meter.p"], Quality.GOOD)
+    slow.silent = True
+    await sink.wait_quality(["slow.p"], Quality.BAD_TIMEOUT)
+    timeouts, polls = driver.traffic.timeouts, sink.count("meter.p")
+    await sink.wait_for(lambda: sink.count("meter.p") >= polls + 30, timeout=10.0)
+    # 30 meter polls take >= 1.5 s: unthrottled, the slow unit would time out ~10 times
+    assert driver.traffic.timeouts - timeouts <= 5
+    slow.silent = False
+    await sink.wait_quality(["slow.p"], Quality.GOOD, timeout=SILENT_BACKOFF_MAX_S + 2)
 
 
 async def test_one_silent_unit_never_takes_the_connection_down(stack):

@@ -29,6 +29,10 @@ log = logging.getLogger(__name__)
 # A device's recovery is logged after this many good polls in a row, so a device that
 # flaps between answering and not logs its outage once, not once per flap.
 GOOD_POLLS_TO_RECOVER = 3
+# A device that does not answer holds the shared line for its whole timeout at every poll, and
+# the other devices on the connection wait meanwhile (their read-backs time out, their values
+# age). Its polls back off: the period doubles with each silent poll, up to this long.
+SILENT_BACKOFF_MAX_S = 5.0
 
 
 class DevicePoller:
@@ -54,6 +58,7 @@ class DevicePoller:
         self._good_polls = 0
         self._bad_blocks: set[Block] = set()  # blocks failing for config reasons, logged
         self._wake = asyncio.Event()
+        self._silent_polls = 0  # polls in a row that timed out
 
     @property
     def name(self) -> str:
@@ -67,7 +72,7 @@ class DevicePoller:
             await self._link.wait_up()
             self._wake.clear()
             await self.poll_once()
-            due += self.period_s
+            due += self.next_period_s()
             now = loop.time()
             due = max(due, now)  # after a stall, carry on from now instead of bursting
             try:
@@ -79,6 +84,13 @@ class DevicePoller:
             # a device written every cycle that then falls silent would not be polled (and
             # its points not go bad) for as long as the writes had pushed it ahead.
             due = loop.time()
+
+    def next_period_s(self) -> float:
+        """The poll period now: the configured one, or backed off while the device is silent."""
+        if self._silent_polls == 0:
+            return self.period_s
+        backed_off = self.period_s * 2 ** min(self._silent_polls, 16)
+        return max(self.period_s, min(backed_off, SILENT_BACKOFF_MAX_S))
 
     def wake(self) -> None:
         """Poll now (after a write, so the read-back does not wait a whole period)."""
@@ -101,6 +113,7 @@ class DevicePoller:
                     # a silent device would hold the line for every block: give up this round
                     values.update(self._failed(self.blocks[index:], failure))
                     device_failure = failure
+                    self._silent_polls += 1
                     break
                 values.update(self._failed([block], failure))
                 if failure.device_level:
@@ -114,6 +127,8 @@ class DevicePoller:
             data = response.bits if block.table in ("coil", "discrete") else response.registers
             values.update(self._decoders[block].decode(data, ts))
             self._note_good_block(block)
+        if device_failure is None or device_failure.quality is not Quality.BAD_TIMEOUT:
+            self._silent_polls = 0
         self._publish(values)
         self._report(device_failure)
 
