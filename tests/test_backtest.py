@@ -192,6 +192,17 @@ def test_cli_reads_csvs_and_writes_xlsx(tmp_path: Path, capsys: pytest.CaptureFi
     assert first == dt.datetime(2026, 7, 6, 0, 0)  # station zone, from the CSVs' first day
     totals = [row for row in wb["bill strategy"].iter_rows(values_only=True) if row[0] == "total"]
     assert totals[0][1] == data["bill_strategy"]
+    # the export violations are in the JSON, the summary sheet and per quarter in the series
+    summary = dict(wb["summary"].iter_rows(values_only=True))
+    for key in (
+        "export_violation_quarters",
+        "export_violation_kwh",
+        "export_violation_longest_min",
+    ):
+        assert summary[key] == data[key]
+    assert series.cell(row=1, column=12).value == "export violation"
+    flags = [series.cell(row=r, column=12).value for r in range(2, series.max_row + 1)]
+    assert sum(flags) == data["export_violation_quarters"]
 
 
 def test_cli_unknown_strategy_exits_2_naming_it(
