@@ -5,31 +5,44 @@ strategy re-plans a rolling ``horizon_h`` horizon from that step, on the measure
 
 * load forecast: same-weekday profile (``app.forecast.same_weekday_load``) over a history the
   strategy accumulates itself: a bounded ring of 15-minute averages of the load it has seen
-  (``history_days`` days); with no usable history a flat profile at the mean seen so far, or
-  at the current load;
+  (``history_days`` days); public ``holidays`` forecast like Sundays; with ``weekly_trend``
+  each past day scaled by the fitted weekly growth; with no usable history a flat profile at
+  the mean seen so far, or at the current load;
 * PV forecast: clear-sky x recent ratio (``app.forecast.clear_sky_ratio_pv``) at
   ``latitude``/``longitude`` over the same kind of PV history; without a location, the PV
   history's own last-day profile (same fallbacks as the load);
-* prices: the station tariff's ``prices(ts_array)`` for the horizon, its demand charge
-  (``demand_charge_per_kw_month``) and the highest 15-minute average import of the current
-  (station-local) month seen so far as ``peak_so_far_kw``.
+* prices: the station tariff's ``prices(ts_array)`` for the horizon;
+* demand: the month's running peak (the highest 15-minute average import since the
+  station-local month began, from the snapshots and from ``prime``'s grid data) is paid: only
+  raising it costs - up to the peak the LP optimum holds over the history (computed once a
+  day) at the plan's share of the rest of the month, above it the whole monthly charge
+  (``demand_charge_share: hindsight``; docs/optimizer.md "Demand charge in the MPC"); hours
+  past a month boundary set the next month's peak, from 0 kW;
+* spike reserve: ``spike_reserve_kw`` for ``spike_reserve_min`` minutes is kept in the
+  battery (an SOC floor in the plan) in the hours whose forecast import is within
+  ``spike_reserve_kw`` of the running peak; only the closed-loop guard discharges it.
 
 Between re-plans it applies ``pcs == plan.setpoint_at(now)`` (economics band, 400), and
 guards the plan's peak in closed loop: ``pcs >= base_import - target``, the target budgeting
 what is left of the current 15-minute window against max(planned peak, month's peak so far)
 plus ``peak_margin_kw`` (demand control's window, strategies/demand_control.py). The plan is
 open loop between re-plans; without the guard a load above its forecast would set the
-month's demand before the next re-plan could see it. ``prime(ts, load, pv)`` feeds recorded
-quarter hours into the forecast history (the backtest primes it with the days before its
-start, as a station would from its history). The LP
-solve (HiGHS, ~10-20 ms for 96 steps, plus the pvlib clear-sky evaluation) runs inside
-``compute`` of that one cycle every 15 minutes; every other cycle is a table lookup.
+month's demand before the next re-plan could see it. ``prime(ts, load, pv[, grid])`` feeds
+recorded quarter hours into the forecast history and the running peak (the backtest primes
+it with the days before its start, as a station would from its history).
+
+Planning (forecasts + LP, ~30-60 ms) is a pure job on copied inputs handed to a
+``PlanExecutor`` (app/optimizer/executor.py): on the asyncio event loop (run time) a worker
+thread, so ``compute`` never blocks the loop - it starts the re-plan and keeps applying the
+previous plan (which covers 24 h) until a later cycle finds the new one finished; elsewhere
+(the backtest, tests) inline, so simulated time gets the plan in the same cycle,
+deterministically. An executor can also be injected (``executor=``).
 
 Fallback: SOC unusable when a re-plan is due, an infeasible plan or a solver error -> ask
 nothing (the PCS goes to its neutral 0 kW unless another strategy asks) and queue an event
 with the plan's reason (``drain_events()``). A re-plan skipped for a bad SOC is retried on the
 next cycle; an infeasible one at the next quarter hour. Deterministic given the snapshots and
-the clock: the state is only the accumulated history and the current plan.
+the clock (inline): the state is only the accumulated history, the running peak and the plan.
 """
 
 from __future__ import annotations
@@ -38,6 +51,8 @@ import datetime as dt
 import math
 from collections import deque
 from collections.abc import Sequence
+from concurrent.futures import Future
+from dataclasses import dataclass, replace
 from typing import ClassVar, Literal, Protocol, runtime_checkable
 from zoneinfo import ZoneInfo
 
@@ -50,11 +65,24 @@ from app.control.constraints import BAND_ECONOMICS, Constraint
 from app.control.snapshot import SiteRoles, Snapshot
 from app.control.strategy import Clock, ControlEvent, StrategyContext, StrategyParams
 from app.forecast import clear_sky_ratio_pv, same_weekday_load
-from app.optimizer import REPLAN_PERIOD_S, Plan, PlanInputs, plan_day, step_start
+from app.optimizer import (
+    INLINE,
+    REPLAN_PERIOD_S,
+    Plan,
+    PlanExecutor,
+    PlanInputs,
+    ThreadExecutor,
+    full_power_soc_window,
+    on_event_loop,
+    plan_day,
+    step_start,
+)
+from app.optimizer.demand import hindsight_peak, month_end, regular
 from strategies.demand_control import DemandWindow
 
 STEP_S = REPLAN_PERIOD_S
 PEAK_TOL_KW = 1.0  # a planned import this close to the planned peak is peak shaving
+HINDSIGHT_DAYS = 28  # the history the hindsight target's LP covers (~0.15 s)
 
 
 @runtime_checkable
@@ -84,10 +112,23 @@ class OptimalParams(StrategyParams):
     longitude: float | None = Field(default=None, ge=-180, le=180)
     pv_kwp: float | None = Field(default=None, gt=0)  # None: the PV inverters' total rating
     peak_guard: bool = True
-    # the share of the month's peak so far a plan treats as paid (1: the textbook MPC; a
-    # forecast a little low then raises the month's demand a little every day) - below 1 a
-    # plan aims under it, on a low day (a Saturday) it need not shave for nothing
+    # what a kW above the month's running peak costs a plan (docs/optimizer.md "Demand charge
+    # in the MPC"): "hindsight": up to the peak the LP optimum holds over the history, the
+    # charge x the plan's share of the rest of the month, above it the whole charge;
+    # "full": the whole monthly charge
+    demand_charge_share: Literal["hindsight", "full"] = "hindsight"
+    # the share of the running peak a plan treats as paid: below 1 a plan aims a little under
+    # it, which leaves energy in the battery for the guard when the load beats its forecast
     paid_peak_share: float = Field(default=1.0, ge=0, le=1)
+    # spike reserve: kWh for spike_reserve_min minutes at spike_reserve_kw, kept in the hours
+    # where a spike of that size above the forecast would raise the running peak
+    spike_reserve_kw: float = Field(default=0.0, ge=0)
+    spike_reserve_min: float = Field(default=20.0, ge=0, le=240)
+    # public holidays (station-local dates): forecast like Sundays; make-up working days
+    # (weekend days worked instead, 调休): like a Wednesday
+    holidays: list[dt.date] = Field(default_factory=list)
+    workdays: list[dt.date] = Field(default_factory=list)
+    weekly_trend: bool = False  # scale past days by the fitted weekly growth of the load
     surplus_only_charging: bool = True
     # per-slot statistic of the same-weekday load history: "max" does not under-forecast the
     # evening peak that sets the month's demand charge
@@ -137,6 +178,222 @@ class QuarterRing:
         return np.asarray(ts, dtype=np.float64), np.asarray(kw, dtype=np.float64)
 
 
+@dataclass(frozen=True)
+class PlanJob:
+    """Everything one re-plan needs, copied out of the strategy: planning reads nothing else,
+    so it may run on a worker thread while the strategy goes on observing."""
+
+    params: OptimalParams
+    battery: BatteryParams
+    tariff: PriceSource
+    timezone: str
+    pv_kwp: float
+    start: float  # UTC epoch seconds, a step start
+    steps: int
+    soc_pct: float
+    current_load: float | None
+    peak_so_far_kw: float  # the month's running peak (kW)
+    load_ts: NDArray[np.float64]
+    load_kw: NDArray[np.float64]
+    pv_ts: NDArray[np.float64]
+    pv_kw: NDArray[np.float64]
+    hindsight_kw: float | None = None  # the history optimum's peak, when already known
+    hindsight_known: bool = False
+
+
+@dataclass(frozen=True)
+class DemandTerms:
+    split: int | None  # first step of the next month in the horizon
+    segments: list[tuple[float, float]]  # (upper kW, share) above the running peak
+    next_segments: list[tuple[float, float]]  # the next month's, above 0 kW
+
+
+@dataclass(frozen=True)
+class PlanResult:
+    plan: Plan
+    forecast_method: str
+    hindsight_kw: float | None = None
+
+
+def demand_terms(job: PlanJob) -> DemandTerms:
+    """How the plan prices raising the month's running peak (app/optimizer/demand.py).
+
+    ``hindsight``: a kW up to the peak the history's LP optimum holds (the month will set it
+    anyway, and it serves all the rest of the month) costs D x the plan's hours in the month /
+    the hours left in it; above that level, or without that estimate, the whole D. Hours past
+    a month boundary set the next month's peak from 0 kW, priced the same way over that
+    month. ``full``: the whole charge (D) throughout."""
+    p, zone = job.params, ZoneInfo(job.timezone)
+    end = job.start + job.steps * STEP_S
+    m_end = month_end(job.start, zone)
+    split = math.ceil((m_end - job.start) / STEP_S - 1e-9) if end > m_end else None
+    if p.demand_charge_share == "full":
+        return DemandTerms(split, [], [])
+    target = job.hindsight_kw
+    if target is not None:
+        base = job.peak_so_far_kw * p.paid_peak_share
+        # a kW up to the target serves the rest of the month: this plan bears its share
+        share = (min(end, m_end) - job.start) / (m_end - job.start)
+        segs = [(target, share)] if target > base else []
+        next_segs: list[tuple[float, float]] = []
+        if split is not None:
+            next_share = (end - m_end) / (month_end(m_end, zone) - m_end)
+            next_segs = [(target, next_share)]
+        return DemandTerms(split, segs, next_segs)
+    return DemandTerms(split, [], [])  # no history optimum yet: the whole charge
+
+
+def trend_factor(
+    params: OptimalParams, tz: str, ts: NDArray[np.float64], kw: NDArray[np.float64]
+) -> float:
+    """The last 24 h of load over what the same method forecast for them (1 without two
+    days of history), clamped to 0.8..1.25: a load that grows week on week
+    (summer cooling) runs above every past same-weekday day, and the evening peak would
+    be under-planned."""
+    n = round(86400 / STEP_S)  # the last day: a week-long window did worse (94.8 %)
+    if ts.size < 2 * n:
+        return 1.0
+    past = same_weekday_load(
+        ts[:-n],
+        kw[:-n],
+        float(ts[-n]),
+        n,
+        STEP_S,
+        tz,
+        k=params.forecast_weeks,
+        statistic=params.load_statistic,
+        holidays=params.holidays,
+        trend=params.weekly_trend,
+        workdays=params.workdays,
+    )
+    expected = float(np.mean(past.values))
+    if "flat" in past.method or expected <= 0:
+        return 1.0
+    return min(max(float(np.mean(kw[-n:])) / expected, 0.8), 1.25)
+
+
+def forecasts(job: PlanJob) -> tuple[NDArray[np.float64], NDArray[np.float64], str]:
+    """Load and PV forecasts (kW per step) for the job's horizon, and how they were made."""
+    p, start, steps = job.params, job.start, job.steps
+    lts, lkw = job.load_ts, job.load_kw
+    flat = job.current_load if job.current_load is not None else 0.0
+    load = same_weekday_load(
+        lts,
+        lkw,
+        start,
+        steps,
+        STEP_S,
+        job.timezone,
+        k=p.forecast_weeks,
+        flat_kw=flat,
+        statistic=p.load_statistic,
+        holidays=p.holidays,
+        trend=p.weekly_trend,
+        workdays=p.workdays,
+    )
+    load_kw = load.values
+    method = load.method
+    if p.trend_correction:
+        factor = trend_factor(p, job.timezone, lts, lkw)
+        load_kw = load_kw * factor
+        method += f" x trend {factor:.3f}"
+    pts, pkw, kwp = job.pv_ts, job.pv_kw, job.pv_kwp
+    if p.latitude is not None and p.longitude is not None and kwp > 0:
+        pv = clear_sky_ratio_pv(pts, pkw, start, p.latitude, p.longitude, kwp, steps, STEP_S)
+    else:
+        pv = same_weekday_load(pts, pkw, start, steps, STEP_S, job.timezone, k=1, flat_kw=0)
+        if "flat" in pv.method:  # no whole day of PV seen: no PV rather than a flat mean
+            return load_kw, np.zeros(steps), f"load: {method}; PV: none yet"
+    pv_kw = np.clip(pv.values, 0.0, None)
+    return load_kw, pv_kw, f"load: {method}; PV: {pv.method}"
+
+
+def spike_floor(
+    job: PlanJob, load: NDArray[np.float64], pv: NDArray[np.float64], split: int | None
+) -> NDArray[np.float64] | None:
+    """The spike reserve as a per-step SOC floor: soc_min + the reserve's energy in the steps
+    whose forecast import is within ``spike_reserve_kw`` of the month's running peak (every
+    step of a new month, whose running peak starts at 0); None without a reserve."""
+    p, bat = job.params, job.battery
+    kwh = p.spike_reserve_kw * p.spike_reserve_min / 60.0 / bat.eta_discharge
+    if kwh <= 0:
+        return None
+    soc_min = full_power_soc_window(bat)[0] if p.soc_min_pct is None else p.soc_min_pct / 100
+    ref = np.full(load.size, job.peak_so_far_kw)
+    if split is not None:
+        ref[split:] = 0.0
+    near = load - pv + p.spike_reserve_kw > ref
+    return np.where(near, soc_min + kwh / bat.capacity_kwh, 0.0)
+
+
+def plan_inputs(job: PlanJob) -> tuple[PlanInputs, str]:
+    p = job.params
+    load, pv, method = forecasts(job)
+    ts = job.start + STEP_S * np.arange(job.steps, dtype=np.float64)
+    imp, exp, _periods = job.tariff.prices(ts)
+    demand = demand_terms(job)
+    pct = lambda v: None if v is None else v / 100.0  # noqa: E731
+    inputs = PlanInputs(
+        load_kw=load,
+        pv_kw=pv,
+        import_price=np.asarray(imp, dtype=np.float64),
+        export_price=np.asarray(exp, dtype=np.float64),
+        demand_charge_per_kw=float(job.tariff.demand_charge_per_kw_month),
+        peak_so_far_kw=job.peak_so_far_kw * p.paid_peak_share,
+        demand_segments=demand.segments,
+        next_month_step=demand.split,
+        next_demand_segments=demand.next_segments,
+        battery=job.battery,
+        soc_initial=min(max(job.soc_pct / 100.0, 0.0), 1.0),
+        soc_min=pct(p.soc_min_pct),
+        soc_max=pct(p.soc_max_pct),
+        soc_target=pct(p.soc_target_pct),
+        soc_floor=spike_floor(job, load, pv, demand.split),
+        import_limit_kw=math.inf if p.import_limit_kw is None else p.import_limit_kw,
+        export_limit_kw=math.inf if p.export_limit_kw is None else p.export_limit_kw,
+        start_ts=job.start,
+        step_s=STEP_S,
+        timezone=job.timezone,
+    )
+    return inputs, method
+
+
+def history_optimum_peak(job: PlanJob) -> float | None:
+    """The peak the LP optimum with perfect foresight holds over the load and PV history
+    (app.optimizer.demand.hindsight_peak): what a month like the last weeks sets anyway."""
+    p = job.params
+    recent = job.load_ts >= job.start - HINDSIGHT_DAYS * 86400.0  # a month's LP at most
+    load = regular(job.load_ts[recent], job.load_kw[recent], STEP_S)
+    if load is None:
+        return None
+    ts, load_kw = load
+    pv_kw = np.zeros(ts.size)
+    if job.pv_ts.size:
+        pv_kw = np.interp(ts, job.pv_ts, job.pv_kw, left=0.0, right=0.0)
+    imp, exp, _periods = job.tariff.prices(ts)
+    return hindsight_peak(
+        ts,
+        load_kw,
+        pv_kw,
+        np.asarray(imp, dtype=np.float64),
+        np.asarray(exp, dtype=np.float64),
+        float(job.tariff.demand_charge_per_kw_month),
+        job.battery,
+        None if p.soc_min_pct is None else p.soc_min_pct / 100,
+        None if p.soc_max_pct is None else p.soc_max_pct / 100,
+        math.inf if p.export_limit_kw is None else p.export_limit_kw,
+        STEP_S,
+    )
+
+
+def run_job(job: PlanJob) -> PlanResult:
+    """Forecast and solve: the pure part of a re-plan (thread-safe: reads only ``job``)."""
+    if job.params.demand_charge_share == "hindsight" and not job.hindsight_known:
+        job = replace(job, hindsight_kw=history_optimum_peak(job), hindsight_known=True)
+    inputs, method = plan_inputs(job)
+    return PlanResult(plan_day(inputs), method, job.hindsight_kw)
+
+
 class OptimalSchedule:
     kind: ClassVar[str] = "optimal_schedule"
     default_priority: ClassVar[int] = BAND_ECONOMICS
@@ -150,6 +407,7 @@ class OptimalSchedule:
         priority: int = BAND_ECONOMICS,
         timezone: str = "Asia/Shanghai",
         name: str = "optimal_schedule",
+        executor: PlanExecutor | None = None,
     ) -> None:
         self.params = params
         self.tariff = tariff
@@ -173,11 +431,18 @@ class OptimalSchedule:
         self.import_quarters = QuarterRing(4)
         self.peak_month: tuple[int, int] | None = None  # (year, month) local
         self.peak_so_far_kw = 0.0
+        self.primed_peaks: dict[tuple[int, int], float] = {}  # (year, month) -> kW, from prime
         self.plan: Plan | None = None
         self.window = DemandWindow()
         self.planned_step: float | None = None  # step of the last re-plan attempt
         self.replans = 0
         self.forecast_method = ""
+        # None: a worker thread when computing on an asyncio event loop, else inline
+        self.executor = executor
+        self._thread: ThreadExecutor | None = None
+        self.pending: Future[PlanResult] | None = None  # the re-plan being computed
+        # the history optimum's peak, recomputed once a (local) day: (date, kW or None)
+        self.hindsight: tuple[dt.date, float | None] | None = None
         self._soc_bad = False
         self._events: list[ControlEvent] = []
 
@@ -204,8 +469,15 @@ class OptimalSchedule:
 
     # --- what the strategy learns from the snapshots ------------------------------------
 
-    def prime(self, ts: Sequence[float], load_kw: Sequence[float], pv_kw: Sequence[float]) -> None:
-        """Feed recorded quarter-hour averages (start times, oldest first) into the history."""
+    def prime(
+        self,
+        ts: Sequence[float],
+        load_kw: Sequence[float],
+        pv_kw: Sequence[float],
+        grid_kw: Sequence[float] | None = None,
+    ) -> None:
+        """Feed recorded quarter-hour averages (start times, oldest first) into the history;
+        with ``grid_kw`` (net import) also the running peak of each station-local month."""
         for t, load, pv in zip(ts, load_kw, pv_kw, strict=True):
             self.load_history.add(float(t), float(load))
             self.pv_history.add(float(t), float(pv))
@@ -213,6 +485,15 @@ class OptimalSchedule:
             end = float(ts[-1]) + STEP_S
             self.load_history.add(end, None)
             self.pv_history.add(end, None)
+        if grid_kw is not None:
+            for t, grid in zip(ts, grid_kw, strict=True):
+                if not math.isfinite(grid):
+                    continue
+                local = dt.datetime.fromtimestamp(float(t), self.zone)
+                key = (local.year, local.month)
+                self.primed_peaks[key] = max(self.primed_peaks.get(key, 0.0), float(grid))
+                if key == self.peak_month:
+                    self.peak_so_far_kw = max(self.peak_so_far_kw, float(grid))
 
     def _observe(self, snapshot: Snapshot, now: float) -> None:
         self.load_history.add(now, snapshot.load_p())
@@ -222,104 +503,90 @@ class OptimalSchedule:
         self.window.add(now, grid)
         local = dt.datetime.fromtimestamp(now, self.zone)
         month = (local.year, local.month)
-        if self.peak_month != month:
-            self.peak_month, self.peak_so_far_kw = month, 0.0
+        if self.peak_month != month:  # a new month (station time): nothing is paid yet
+            self.peak_month, self.peak_so_far_kw = month, self.primed_peaks.get(month, 0.0)
         if closed is not None:
             closed_local = dt.datetime.fromtimestamp(closed[0], self.zone)
             if (closed_local.year, closed_local.month) == month:
                 self.peak_so_far_kw = max(self.peak_so_far_kw, closed[1])
 
+    def _job(self, start: float, soc_pct: float, current_load: float | None) -> PlanJob:
+        p = self.params
+        lts, lkw = self.load_history.arrays()
+        pts, pkw = self.pv_history.arrays()
+        today = dt.datetime.fromtimestamp(start, self.zone).date()
+        known = self.hindsight is not None and self.hindsight[0] == today
+        return PlanJob(
+            params=p,
+            battery=self.battery,
+            tariff=self.tariff,
+            timezone=self.timezone,
+            pv_kwp=p.pv_kwp or self.roles.pv_rating_total_kw,
+            start=start,
+            steps=max(1, round(p.horizon_h * 3600 / STEP_S)),
+            soc_pct=soc_pct,
+            current_load=current_load,
+            peak_so_far_kw=self.peak_so_far_kw,
+            load_ts=lts,
+            load_kw=lkw,
+            pv_ts=pts,
+            pv_kw=pkw,
+            hindsight_kw=self.hindsight[1] if known and self.hindsight else None,
+            hindsight_known=known,
+        )
+
     def _forecasts(
         self, start: float, steps: int, current_load: float | None
     ) -> tuple[NDArray[np.float64], NDArray[np.float64], str]:
-        p = self.params
-        lts, lkw = self.load_history.arrays()
-        flat = current_load if current_load is not None else 0.0
-        load = same_weekday_load(
-            lts,
-            lkw,
-            start,
-            steps,
-            STEP_S,
-            self.timezone,
-            k=p.forecast_weeks,
-            flat_kw=flat,
-            statistic=p.load_statistic,
-        )
-        load_kw = load.values
-        method = load.method
-        if p.trend_correction:
-            factor = self._trend(lts, lkw)
-            load_kw = load_kw * factor
-            method += f" x trend {factor:.3f}"
-        pts, pkw = self.pv_history.arrays()
-        kwp = p.pv_kwp or self.roles.pv_rating_total_kw
-        if p.latitude is not None and p.longitude is not None and kwp > 0:
-            pv = clear_sky_ratio_pv(pts, pkw, start, p.latitude, p.longitude, kwp, steps, STEP_S)
-        else:
-            pv = same_weekday_load(pts, pkw, start, steps, STEP_S, self.timezone, k=1, flat_kw=0)
-            if "flat" in pv.method:  # no whole day of PV seen: no PV rather than a flat mean
-                return load_kw, np.zeros(steps), f"load: {method}; PV: none yet"
-        pv_kw = np.clip(pv.values, 0.0, None)
-        return load_kw, pv_kw, f"load: {method}; PV: {pv.method}"
+        job = self._job(start, 50.0, current_load)
+        return forecasts(PlanJob(**{**job.__dict__, "steps": steps}))
 
     def _trend(self, ts: NDArray[np.float64], kw: NDArray[np.float64]) -> float:
-        """The last 24 h of load over what the same method forecast for them (1 without two
-        days of history), clamped to 0.8..1.25: a load that grows week on week
-        (summer cooling) runs above every past same-weekday day, and the evening peak would
-        be under-planned."""
-        p = self.params
-        n = round(86400 / STEP_S)  # the last day: a week-long window did worse (94.8 %)
-        if ts.size < 2 * n:
-            return 1.0
-        past = same_weekday_load(
-            ts[:-n],
-            kw[:-n],
-            float(ts[-n]),
-            n,
-            STEP_S,
-            self.timezone,
-            k=p.forecast_weeks,
-            statistic=p.load_statistic,
-        )
-        expected = float(np.mean(past.values))
-        if "flat" in past.method or expected <= 0:
-            return 1.0
-        return min(max(float(np.mean(kw[-n:])) / expected, 0.8), 1.25)
+        return trend_factor(self.params, self.timezone, ts, kw)
 
     # --- planning ------------------------------------------------------------------------
 
     def _replan(self, start: float, soc_pct: float, current_load: float | None) -> Plan:
-        p = self.params
-        steps = max(1, round(p.horizon_h * 3600 / STEP_S))
-        load, pv, self.forecast_method = self._forecasts(start, steps, current_load)
-        ts = start + STEP_S * np.arange(steps, dtype=np.float64)
-        imp, exp, _periods = self.tariff.prices(ts)
-        pct = lambda v: None if v is None else v / 100.0  # noqa: E731
-        inputs = PlanInputs(
-            load_kw=load,
-            pv_kw=pv,
-            import_price=np.asarray(imp, dtype=np.float64),
-            export_price=np.asarray(exp, dtype=np.float64),
-            demand_charge_per_kw=float(self.tariff.demand_charge_per_kw_month),
-            peak_so_far_kw=self.peak_so_far_kw * p.paid_peak_share,
-            battery=self.battery,
-            soc_initial=min(max(soc_pct / 100.0, 0.0), 1.0),
-            soc_min=pct(p.soc_min_pct),
-            soc_max=pct(p.soc_max_pct),
-            soc_target=pct(p.soc_target_pct),
-            import_limit_kw=math.inf if p.import_limit_kw is None else p.import_limit_kw,
-            export_limit_kw=math.inf if p.export_limit_kw is None else p.export_limit_kw,
-            start_ts=start,
-            step_s=STEP_S,
-            timezone=self.timezone,
-        )
-        return plan_day(inputs)
+        """One re-plan, computed here and now (tests; ``compute`` goes through the executor)."""
+        result = run_job(self._job(start, soc_pct, current_load))
+        self.forecast_method = result.forecast_method
+        return result.plan
+
+    def _executor(self) -> PlanExecutor:
+        if self.executor is not None:
+            return self.executor
+        if not on_event_loop():
+            return INLINE
+        if self._thread is None:
+            self._thread = ThreadExecutor(f"{self.name}-plan")
+        return self._thread
+
+    def _collect(self, now: float) -> None:
+        """Take a finished re-plan (never waits for one still being computed)."""
+        future = self.pending
+        if future is None or not future.done():
+            return
+        self.pending = None
+        exc = future.exception()
+        if exc is not None:  # a tariff or forecast failure: neutral, said once
+            self.plan = None
+            self._event(now, f"re-plan failed: {exc!r}; asking nothing", "alarm")
+            return
+        result = future.result()
+        self.forecast_method = result.forecast_method
+        day = dt.datetime.fromtimestamp(result.plan.start_ts, self.zone).date()
+        self.hindsight = (day, result.hindsight_kw)
+        if not result.plan.ok:
+            self.plan = None
+            self._event(now, f"plan {result.plan.status}: {result.plan.reason}; asking nothing")
+            return
+        self.plan = result.plan
 
     def compute(self, snapshot: Snapshot, clock: Clock) -> list[Constraint]:
         now = clock.now()
         self._observe(snapshot, now)
         step = step_start(now, STEP_S)
+        self._collect(now)
         soc = snapshot.soc()
         if soc is None:  # safe action: ask nothing; a due re-plan waits for a usable SOC
             if not self._soc_bad:
@@ -330,20 +597,12 @@ class OptimalSchedule:
         if self._soc_bad:
             self._soc_bad = False
             self._event(now, "SOC usable again", "info")
-        if self.planned_step != step:
+        if self.planned_step != step and self.pending is None:
             self.planned_step = step
             self.replans += 1
-            try:
-                plan = self._replan(step, soc, snapshot.load_p())
-            except Exception as exc:  # a tariff or forecast failure: neutral, said once
-                self.plan = None
-                self._event(now, f"re-plan failed: {exc!r}; asking nothing", "alarm")
-                return []
-            if not plan.ok:
-                self.plan = None
-                self._event(now, f"plan {plan.status}: {plan.reason}; asking nothing")
-                return []
-            self.plan = plan
+            job = self._job(step, soc, snapshot.load_p())
+            self.pending = self._executor().submit(lambda: run_job(job))
+            self._collect(now)  # inline: the plan is there already
         if self.plan is None:
             return []
         setpoint = self.plan.setpoint_at(now)
@@ -394,12 +653,12 @@ class OptimalSchedule:
         plan, i = self.plan, self._plan_step(now)
         if not self.params.peak_guard or setpoint <= 0 or plan is None or i is None:
             return setpoint, why
-        if plan.import_kw[i] < plan.peak_import_kw - PEAK_TOL_KW:
+        peak = plan.peak_at(now)  # not the month's peak so far: that would ratchet it up
+        if plan.import_kw[i] < peak - PEAK_TOL_KW:
             return setpoint, why
         base = snapshot.base_import()
         if base is None:
             return setpoint, why
-        peak = plan.peak_import_kw  # not the month's peak so far: that would ratchet it up
         needed = max(0.0, base - peak)
         if needed >= setpoint:
             return setpoint, why
@@ -410,7 +669,8 @@ class OptimalSchedule:
         base = snapshot.base_import()
         if not self.params.peak_guard or self.plan is None or base is None:
             return []
-        peak = max(self.plan.peak_import_kw, self.peak_so_far_kw) + self.params.peak_margin_kw
+        planned = self.plan.peak_at(now)
+        peak = max(planned, self.peak_so_far_kw) + self.params.peak_margin_kw
         if not math.isfinite(peak) or peak <= 0:
             return []
         target = self.window.target(now, peak, 0.8 * peak, peak)

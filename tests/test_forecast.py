@@ -90,3 +90,72 @@ def test_gaps_in_history_are_filled_from_neighbouring_slots() -> None:
     fc = same_weekday_load(ts[keep], kw[keep], MONDAY, steps=96)
     assert fc.values == pytest.approx(np.full(96, 200.0))
     assert "same-weekday mean of 1 day(s)" in fc.method
+
+
+def test_trend_follows_a_load_that_grows_week_on_week() -> None:
+    # +4 % a week, a daily shape, weekends at 60 %: the plain same-weekday mean lags behind
+    def value(t: float) -> float:
+        weeks = (t - MONDAY) / (7 * DAY)
+        weekday = int((t // DAY + 3) % 7)  # 1970-01-01 was a Thursday
+        shape = 1.0 + 0.5 * ((t % DAY) // 900 >= 32)
+        return 400.0 * 1.04**weeks * shape * (0.6 if weekday >= 5 else 1.0)
+
+    ts, kw = _history(28, value)
+    truth = np.array([value(t) for t in MONDAY + 900.0 * np.arange(96)])
+    plain = same_weekday_load(ts, kw, MONDAY, steps=96, k=4)
+    trend = same_weekday_load(ts, kw, MONDAY, steps=96, k=4, trend=True)
+    assert np.max(np.abs(plain.values / truth - 1)) > 0.05  # 2.5 weeks behind: ~10 % low
+    assert trend.values == pytest.approx(truth, rel=0.005)
+    assert "trend +4.0%/week" in trend.method
+    # the day after tomorrow too (one more day of growth), and the cautious maximum
+    late = same_weekday_load(ts, kw, MONDAY + DAY, steps=96, k=4, trend=True, statistic="max")
+    truth_tue = np.array([value(t) for t in MONDAY + DAY + 900.0 * np.arange(96)])
+    assert late.values == pytest.approx(truth_tue, rel=0.005)
+
+
+def test_weekly_growth_needs_enough_days_and_is_none_for_a_flat_load() -> None:
+    import datetime as dt
+
+    from app.forecast import weekly_growth
+
+    day = dt.date(2025, 6, 16)
+    flat = {day - dt.timedelta(days=i): 100.0 for i in range(1, 22)}
+    assert weekly_growth(flat, day, 4) == pytest.approx(0.0, abs=1e-12)
+    few = {day - dt.timedelta(days=i): 100.0 for i in range(1, 6)}
+    assert weekly_growth(few, day, 4) is None
+
+
+def test_a_holiday_is_forecast_like_a_sunday_and_left_out_of_its_weekday() -> None:
+    import datetime as dt
+
+    # Sundays 100 kW, other days 500 kW; the Monday two weeks back was a holiday (100 kW)
+    holiday = dt.date(2025, 6, 2)
+
+    def value(t: float) -> float:
+        d = dt.datetime.fromtimestamp(t, dt.UTC).date()
+        return 100.0 if d.weekday() == 6 or d == holiday else 500.0
+
+    ts, kw = _history(28, value)
+    normal = same_weekday_load(ts, kw, MONDAY, steps=96, k=4)
+    assert normal.values == pytest.approx(np.full(96, 400.0))  # the holiday drags it down
+    aware = same_weekday_load(ts, kw, MONDAY, steps=96, k=4, holidays={holiday})
+    assert aware.values == pytest.approx(np.full(96, 500.0))
+    # this Monday is a holiday: forecast from the Sundays (and past holidays)
+    off = same_weekday_load(ts, kw, MONDAY, steps=96, k=4, holidays={holiday, dt.date(2025, 6, 16)})
+    assert off.values == pytest.approx(np.full(96, 100.0))
+    assert "holiday/Sunday" in off.method
+
+
+def test_a_make_up_workday_is_forecast_like_a_working_day() -> None:
+    import datetime as dt
+
+    def value(t: float) -> float:
+        d = dt.datetime.fromtimestamp(t, dt.UTC).date()
+        return 100.0 if d.weekday() >= 5 else 500.0
+
+    ts, kw = _history(28, value)
+    saturday = MONDAY + 5 * DAY
+    plain = same_weekday_load(ts, kw, saturday, steps=96)
+    assert plain.values == pytest.approx(np.full(96, 100.0))
+    worked = same_weekday_load(ts, kw, saturday, steps=96, workdays={dt.date(2025, 6, 21)})
+    assert worked.values == pytest.approx(np.full(96, 500.0))

@@ -257,3 +257,97 @@ def test_surplus_that_could_only_be_burnt_in_the_battery_is_infeasible_with_a_re
     assert plan.status == "infeasible"
     assert "surplus power has nowhere to go at 00:00" in plan.reason
     assert "charging and discharging at once" in plan.reason
+
+
+# --- the month's running peak in a plan (issue 9) ---------------------------------------------
+
+BIG = BatteryParams()  # 500 kW / 1 MWh
+
+
+def _night_day(**kw: object) -> PlanInputs:
+    """96 quarter hours: 300 kW of load all day; 8 cheap hours, then 16 dear ones."""
+    base: dict[str, object] = dict(
+        load_kw=np.full(96, 300.0),
+        pv_kw=np.zeros(96),
+        import_price=np.array([0.3] * 32 + [1.2] * 64),
+        demand_charge_per_kw=40.0,
+        peak_so_far_kw=300.0,
+        battery=BIG,
+        soc_initial=0.1,
+        soc_target=0.1,
+    )
+    base.update(kw)
+    return PlanInputs(**base)  # type: ignore[arg-type]
+
+
+def test_a_raise_the_rest_of_the_month_reaches_anyway_is_nearly_free() -> None:
+    # charging 800 kWh in the 8 cheap hours raises the import above the 300 kW already paid:
+    # at the whole monthly charge (40/kW) that costs more than a day's arbitrage earns
+    full = plan_day(_night_day())
+    assert full.ok and full.peak_import_kw < 320.0
+    # later days of the month reach 700 kW anyway: a kW up to there costs 1/30 of it
+    cheap = plan_day(_night_day(demand_segments=[(700.0, 1 / 30)]))
+    assert cheap.ok and cheap.peak_import_kw > 380.0
+    assert -cheap.battery_kw[:32].sum() / 4 > 400  # kWh charged at night
+    assert cheap.objective < full.objective
+    raised = cheap.peak_import_kw - 300.0
+    assert cheap.demand_cost == pytest.approx(40.0 * raised / 30, rel=1e-6)
+
+
+def test_demand_segments_are_convex_and_end_at_the_final_share() -> None:
+    # a raise above the last segment costs the whole share; shares below are made rising
+    plan = plan_day(_night_day(demand_segments=[(320.0, 0.5), (330.0, 0.1)]))
+    assert plan.ok
+    raised = plan.peak_import_kw - 300.0
+    expected = 40.0 * (0.5 * min(raised, 20) + 0.5 * min(max(raised - 20, 0), 10))
+    expected += 40.0 * max(raised - 30.0, 0.0)
+    assert plan.demand_cost == pytest.approx(expected, rel=1e-6, abs=1e-6)
+
+
+def test_steps_past_the_month_boundary_set_the_next_months_peak_from_zero() -> None:
+    load = np.array([500.0] * 48 + [100.0] * 48)
+    price = np.array([1.2] * 48 + [0.3] * 16 + [1.2] * 32)
+    inputs = _night_day(
+        load_kw=load, import_price=price, peak_so_far_kw=500.0, soc_initial=0.5, soc_target=0.5
+    )
+    one_month = plan_day(inputs)  # this month's 500 kW are paid: charge at up to 400 kW
+    assert one_month.ok and one_month.import_kw[48:64].max() > 300.0
+    split = plan_day(PlanInputs(**{**inputs.__dict__, "next_month_step": 48}))
+    assert split.ok
+    assert split.next_month_ts == inputs.start_ts + 48 * 900
+    # the new month starts from nothing: its peak is not raised for a day's arbitrage
+    assert split.import_kw[48:].max() == pytest.approx(split.next_peak_import_kw)
+    assert split.next_peak_import_kw < 150.0
+    assert split.peak_at(inputs.start_ts) == pytest.approx(500.0)
+    assert split.peak_at(inputs.start_ts + 50 * 900) == pytest.approx(split.next_peak_import_kw)
+
+
+def test_soc_floor_keeps_a_reserve_in_the_given_steps() -> None:
+    floor = np.zeros(96)
+    floor[40:60] = 0.3
+    plan = plan_day(_night_day(soc_initial=0.9, soc_target=0.1, soc_floor=floor))
+    assert plan.ok
+    assert np.all(plan.soc[40:60] >= 0.3 - 1e-9)
+    assert plan.soc[-1] < 0.2  # elsewhere the battery is used down to soc_min
+    low = plan_day(_night_day(soc_initial=0.1, soc_target=0.1, soc_floor=floor))
+    assert low.ok and np.all(low.soc[40:60] >= 0.3 - 1e-9)  # charged up to it in time
+
+
+def test_hindsight_peak_is_the_history_optimums_peak() -> None:
+    from app.optimizer.demand import hindsight_peak, regular
+
+    n = 8 * 96
+    ts = 1_750_032_000.0 + 900.0 * np.arange(n)
+    slot = np.arange(n) % 96
+    load = np.where((slot >= 40) & (slot < 56), 700.0, 300.0)  # 4 h at 700 kW a day
+    price = np.where(slot < 32, 0.3, 1.0)
+    peak = hindsight_peak(ts, load, np.zeros(n), price, price * 0, 40.0, BIG, 0.1, 0.9)
+    # 400 kW over 4 h is 1.6 MWh: a 1 MWh battery holds the peak at ~300 + 400 - 200 kW
+    assert peak is not None and 450.0 < peak < 560.0
+    assert (
+        hindsight_peak(ts[:96], load[:96], np.zeros(96), price[:96], 0 * price[:96], 40, BIG)
+        is None
+    )
+    grid = regular(np.delete(ts, [5, 6]), np.delete(load, [5, 6]))
+    assert grid is not None and grid[0].size == n and grid[1][5] == pytest.approx(300.0)
+    assert regular(ts[::3], load[::3]) is None  # a third of the samples: too sparse

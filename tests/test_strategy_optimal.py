@@ -313,3 +313,149 @@ def test_trend_correction_scales_the_forecast_by_how_the_last_day_beat_its_own_f
     plain = make(history_days=21)
     plain.prime(ts, load, np.zeros(ts.size))
     assert plain._forecasts(T0 - 8 * H, 96, None)[0][0] == pytest.approx(104.5)
+
+
+# --- running monthly peak, spike reserve, planning off the event loop (issue 9) --------------
+
+JULY = 1_782_835_200.0  # 2026-07-01 00:00 in Shanghai (2026-06-30 16:00 UTC)
+
+
+def _primed(days: int = 28, day_kw: float = 700.0, grid: bool = True, **params):
+    """A strategy primed with ``days`` days before July: 300 kW at night, ``day_kw`` by day."""
+    s = make(history_days=28, **params)
+    ts = JULY - days * 86400 + 900 * np.arange(days * 96)
+    slot = np.arange(ts.size) % 96
+    load = np.where((slot >= 32) & (slot < 88), day_kw, 300.0)
+    s.prime(ts, load, np.zeros(ts.size), load if grid else None)
+    return s, ts
+
+
+def test_prime_with_grid_data_sets_the_running_peak_of_its_month_only():
+    s, _ = _primed(days=10)
+    assert s.primed_peaks == {(2026, 6): pytest.approx(700.0)}
+    clock = FakeClock()
+    clock.t = JULY - 3600  # still June: the primed June peak is already paid
+    s.compute(snap(clock.t, **PLANT), clock)
+    assert s.peak_so_far_kw == pytest.approx(700.0)
+    clock.t = JULY + 60  # July (station time): nothing paid yet
+    s.compute(snap(clock.t, **PLANT), clock)
+    assert s.peak_month == (2026, 7) and s.peak_so_far_kw == 0.0
+
+
+def test_a_plan_across_the_month_boundary_starts_the_next_months_peak_from_zero():
+    s, _ = _primed(days=10, demand_charge_share="full")
+    clock = FakeClock()
+    clock.t = JULY - 4 * H  # 20:00 on 30 June
+    s.compute(snap(clock.t, **PLANT), clock)
+    plan = s.plan
+    assert plan is not None and plan.ok
+    assert plan.next_month_ts == JULY  # the station's midnight, not UTC's
+    assert plan.peak_import_kw >= 700.0 - 1e-6  # June's peak, paid
+    assert plan.peak_at(JULY + 60) == pytest.approx(plan.next_peak_import_kw)
+    assert plan.next_peak_import_kw < 700.0 - 20.0  # July's is shaved from 0 kW up
+
+
+def test_the_plan_does_not_pay_to_shave_below_what_the_rest_of_the_month_reaches():
+    # 1 July, nothing paid yet, but every day of June reached 700 kW: a plan that holds its
+    # peak far below that saves nothing - the month will set 700 kW anyway
+    cheap, _ = _primed()
+    full, _ = _primed(demand_charge_share="full")
+    clock = FakeClock()
+    clock.t = JULY
+    for s in (cheap, full):
+        s.compute(snap(clock.t, grid=300.0, bess=0.0, pv=0.0, soc=20.0), clock)
+        assert s.plan is not None and s.plan.ok
+    assert cheap.plan.objective < full.plan.objective
+    assert cheap.plan.peak_import_kw > full.plan.peak_import_kw + 50.0
+    # the peak June's optimum held: computed once a day, handed to the later re-plans
+    assert cheap.hindsight is not None and cheap.hindsight[0].isoformat() == "2026-07-01"
+    assert cheap.hindsight[1] is not None and cheap.hindsight[1] > 700.0  # charges at night
+    job = cheap._job(JULY + 900, 20.0, 300.0)
+    assert job.hindsight_known and job.hindsight_kw == cheap.hindsight[1]
+    assert not cheap._job(JULY + 86400, 20.0, 300.0).hindsight_known  # the next day: again
+
+
+def test_spike_reserve_keeps_soc_where_a_spike_would_raise_the_running_peak():
+    s, _ = _primed(spike_reserve_kw=300.0, spike_reserve_min=20.0, demand_charge_share="full")
+    clock = FakeClock()
+    clock.t = JULY - 3600  # June, whose 700 kW are paid
+    s.compute(snap(clock.t, grid=300.0, bess=0.0, pv=0.0, soc=80.0), clock)
+    plan = s.plan
+    assert plan is not None and plan.ok
+    from strategies.optimal_schedule import spike_floor
+
+    job = s._job(plan.start_ts, 80.0, 300.0)
+    load = np.where((np.arange(96) + 31) % 96 >= 32, 700.0, 300.0)  # any forecast
+    floor = spike_floor(job, load, np.zeros(96), None)
+    reserve = 300.0 * 20 / 60 / 0.95 / 1000  # SOC share of 20 min at 300 kW
+    assert floor is not None
+    assert np.all(floor[load > 400.0 + 1e-6] == pytest.approx(0.1 + reserve))
+    assert np.all(floor[load <= 400.0] == 0.0)  # 300 kW + a 300 kW spike stays under 700
+    assert make()._job(T0, 50.0, None).params.spike_reserve_kw == 0.0
+
+
+class GatedPrices(HourPrices):
+    """A tariff whose prices wait for a gate: a plan 'being computed' for as long as needed."""
+
+    def __init__(self) -> None:
+        import threading
+
+        super().__init__()
+        self.gate = threading.Event()
+        self.calls = 0
+
+    def prices(self, ts):
+        self.calls += 1
+        assert self.gate.wait(10.0)
+        return super().prices(ts)
+
+
+def test_compute_never_waits_for_a_plan_being_computed_on_the_worker():
+    import time
+
+    from app.optimizer import ThreadExecutor
+
+    tariff = GatedPrices()
+    context = StrategyContext(SiteRoles(), "Asia/Shanghai", tariff)  # type: ignore[arg-type]
+    s = OptimalSchedule(OptimalParams(), tariff, context.roles, 400, executor=ThreadExecutor())
+    clock = FakeClock()
+    t = time.perf_counter()
+    assert s.compute(snap(clock.t, **PLANT), clock) == []  # started, not finished: no plan yet
+    clock.t += 1
+    assert s.compute(snap(clock.t, **PLANT), clock) == []
+    assert time.perf_counter() - t < 1.0 and s.replans == 1 and s.pending is not None
+    tariff.gate.set()
+    deadline = time.monotonic() + 10
+    while s.pending is not None and not s.pending.done() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    clock.t += 1
+    got = s.compute(snap(clock.t, **PLANT), clock)  # the finished plan is picked up
+    assert [c.op for c in got] == ["min", "eq"] and s.plan is not None
+    assert s.plan.start_ts == T0 and s.pending is None
+    # the next quarter hour: re-planning again while the previous plan keeps being applied
+    tariff.gate.clear()
+    clock.t = T0 + 900
+    got = s.compute(snap(clock.t, **PLANT), clock)
+    assert s.replans == 2 and [c.op for c in got] == ["min", "eq"]
+    assert s.plan.start_ts == T0  # still the old one, used at once
+    tariff.gate.set()
+
+
+def test_on_the_event_loop_planning_moves_to_a_thread_by_itself():
+    import asyncio
+
+    tariff = GatedPrices()
+    s = make(tariff)
+
+    async def cycle():
+        clock = FakeClock()
+        return s.compute(snap(clock.t, **PLANT), clock)
+
+    assert asyncio.run(cycle()) == []  # would deadlock if the job ran inline
+    assert s.pending is not None and not s.pending.done()
+    tariff.gate.set()
+    s.pending.result(timeout=10)
+    # outside a loop (the backtest, these tests) the plan comes in the same cycle
+    inline = make(HourPrices())
+    clock = FakeClock()
+    assert [c.op for c in inline.compute(snap(clock.t, **PLANT), clock)] == ["min", "eq"]

@@ -11,6 +11,8 @@ days, clipped to [0, 1.2]. With no usable history the ratio is ``default_ratio``
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
@@ -22,6 +24,40 @@ from app.forecast.types import FloatArray, Forecast
 DEFAULT_RATIO = 0.8
 MAX_RATIO = 1.2
 DAYLIGHT_FRACTION = 0.05  # steps with clear-sky power below this share of kWp are ignored
+# clear-sky irradiance is a pure function of the time and the site: an MPC asks for nearly
+# the same steps every 15 minutes, so the values are kept (per site, at most CACHE_SIZE)
+CACHE_SIZE = 20_000
+PREFETCH_STEPS = 192
+_cache: dict[tuple[float, float, float, float | None, float, float], dict[float, float]] = {}
+_cache_lock = threading.Lock()  # plans may run on worker threads
+
+
+def _irradiance(
+    t: FloatArray,
+    latitude: float,
+    longitude: float,
+    step_s: float,
+    altitude: float,
+    tilt: float | None,
+    azimuth: float,
+) -> FloatArray:
+    """Clear-sky irradiance (W/m², GHI or plane of array) at the middle of each step."""
+    times = pd.DatetimeIndex(pd.to_datetime(t + step_s / 2.0, unit="s", utc=True))
+    loc = Location(latitude, longitude, tz="UTC", altitude=altitude)
+    cs = loc.get_clearsky(times)
+    if tilt is None:
+        return np.nan_to_num(cs["ghi"].to_numpy(dtype=np.float64))
+    sun = loc.get_solarposition(times)
+    poa = irradiance.get_total_irradiance(
+        tilt,
+        azimuth,
+        sun["apparent_zenith"],
+        sun["azimuth"],
+        cs["dni"],
+        cs["ghi"],
+        cs["dhi"],
+    )
+    return np.nan_to_num(np.asarray(poa["poa_global"], dtype=np.float64))
 
 
 def clear_sky_kw(
@@ -38,23 +74,18 @@ def clear_sky_kw(
     t = np.asarray(ts, dtype=np.float64).reshape(-1)
     if t.size == 0:
         return np.zeros(0)
-    times = pd.DatetimeIndex(pd.to_datetime(t + step_s / 2.0, unit="s", utc=True))
-    loc = Location(latitude, longitude, tz="UTC", altitude=altitude)
-    cs = loc.get_clearsky(times)
-    if tilt is None:
-        irr = cs["ghi"].to_numpy(dtype=np.float64)
-    else:
-        sun = loc.get_solarposition(times)
-        poa = irradiance.get_total_irradiance(
-            tilt,
-            azimuth,
-            sun["apparent_zenith"],
-            sun["azimuth"],
-            cs["dni"],
-            cs["ghi"],
-            cs["dhi"],
-        )
-        irr = np.asarray(poa["poa_global"], dtype=np.float64)
+    key = (float(latitude), float(longitude), float(altitude), tilt, float(azimuth), step_s)
+    with _cache_lock:
+        known = _cache.setdefault(key, {})
+        missing = np.array([x for x in dict.fromkeys(t.tolist()) if x not in known])
+        if missing.size:  # and two days beyond: the next re-plans need them (one call)
+            ahead = float(missing.max()) + step_s * np.arange(1, PREFETCH_STEPS + 1)
+            missing = np.concatenate([missing, [x for x in ahead.tolist() if x not in known]])
+            if len(known) + missing.size > CACHE_SIZE:
+                known.clear()
+            values = _irradiance(missing, latitude, longitude, step_s, altitude, tilt, azimuth)
+            known.update(zip(missing.tolist(), values.tolist(), strict=True))
+        irr = np.array([known[x] for x in t.tolist()], dtype=np.float64)
     return np.clip(np.nan_to_num(irr) * kwp / 1000.0, 0.0, None)
 
 

@@ -4,6 +4,13 @@ Plain numpy arrays in, a :class:`Plan` out; Qt-free, no I/O. See docs/optimizer.
 """
 
 from app.optimizer.cost import ScheduleCost, schedule_cost, soc_trajectory, thirds_rule
+from app.optimizer.executor import (
+    INLINE,
+    InlineExecutor,
+    PlanExecutor,
+    ThreadExecutor,
+    on_event_loop,
+)
 from app.optimizer.inputs import PlanInputs, full_power_soc_window
 from app.optimizer.mpc import REPLAN_PERIOD_S, replan, step_start
 from app.optimizer.plan import Plan
@@ -11,11 +18,16 @@ from app.optimizer.planner import plan_day
 from app.optimizer.solve import solver_version
 
 __all__ = [
+    "INLINE",
     "REPLAN_PERIOD_S",
+    "InlineExecutor",
     "Plan",
+    "PlanExecutor",
     "PlanInputs",
     "ScheduleCost",
+    "ThreadExecutor",
     "full_power_soc_window",
+    "on_event_loop",
     "plan_day",
     "replan",
     "schedule_cost",

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike
 
-from app.optimizer.inputs import FloatArray, PlanInputs, prepare
+from app.optimizer.inputs import FloatArray, PlanInputs, Prepared, prepare
 
 
 @dataclass(frozen=True)
@@ -25,6 +25,31 @@ class ScheduleCost:
     @property
     def total(self) -> float:
         return self.energy_cost + self.demand_cost
+
+
+def demand_terms(prep: Prepared, import_kw: FloatArray) -> tuple[float, float, float]:
+    """(demand cost, this month's peak, the next month's peak or NaN) of an import series,
+    as the LP prices it: the share of the demand charge per kW above the peak so far, and,
+    past a month boundary, the next month's share per kW of that month's peak."""
+    inp = prep.inputs
+    g = np.asarray(import_kw, dtype=np.float64)
+    now, nxt = g[: prep.split], g[prep.split :]
+    peak = max(inp.peak_so_far_kw, float(np.max(now)) if now.size else 0.0)
+    demand = _raise_cost(peak - inp.peak_so_far_kw, prep.segments, inp.demand_share)
+    next_peak = float("nan")
+    if nxt.size:
+        next_peak = max(0.0, float(np.max(nxt)))
+        demand += _raise_cost(next_peak, prep.next_segments, inp.next_demand_share)
+    return inp.demand_charge_per_kw * demand, peak, next_peak
+
+
+def _raise_cost(kw: float, segments: list[tuple[float, float]], last: float) -> float:
+    """Shares x kW of raising a peak by ``kw`` through the (width, share) segments."""
+    total, left = 0.0, max(0.0, kw)
+    for width, share in segments:
+        take = min(width, left)
+        total, left = total + take * share, left - take
+    return total + left * last
 
 
 def soc_trajectory(inputs: PlanInputs, battery_kw: ArrayLike) -> FloatArray:
@@ -44,8 +69,7 @@ def schedule_cost(inputs: PlanInputs, battery_kw: ArrayLike) -> ScheduleCost:
     g, e = np.maximum(grid, 0.0), np.maximum(-grid, 0.0)
     h = inputs.hours
     energy = float(np.sum(prep.price_imp * g * h) - np.sum(prep.price_exp * e * h))
-    peak = max(inputs.peak_so_far_kw, float(np.max(g)))
-    demand = inputs.demand_charge_per_kw * max(0.0, peak - inputs.peak_so_far_kw)
+    demand, peak, _next = demand_terms(prep, g)
     return ScheduleCost(energy, demand, peak, grid, soc_trajectory(inputs, p))
 
 

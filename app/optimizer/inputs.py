@@ -6,6 +6,8 @@ Prices are currency per kWh, the demand charge currency per kW (of monthly peak 
 
 from __future__ import annotations
 
+import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -14,6 +16,7 @@ from numpy.typing import ArrayLike, NDArray
 from app.battery import BatteryParams, Curve
 
 FloatArray = NDArray[np.float64]
+Segment = tuple[float, float]
 
 
 def _first_full(curve: Curve) -> float:
@@ -68,6 +71,19 @@ class PlanInputs:
     export_price: ArrayLike = 0.0
     demand_charge_per_kw: float = 0.0
     peak_so_far_kw: float = 0.0
+    # the share of the month's demand charge this plan bears per kW above peak_so_far_kw (1:
+    # the full monthly rate; the MPC amortises it over the rest of the month, docs/optimizer.md)
+    demand_share: float = 1.0
+    # steps from this index on belong to the next billing month: their import sets that
+    # month's peak, from 0 kW, at next_demand_share of the demand charge (None: one month)
+    next_month_step: int | None = None
+    next_demand_share: float = 1.0
+    # a cheaper start: (upper kW, share) segments above peak_so_far_kw (for the next month
+    # above 0 kW), in rising kW; a kW inside a segment costs that share of the demand charge,
+    # above the last one demand_share (next_demand_share). Shares are made non-decreasing
+    # and at most the final share, so the cost of raising the peak stays convex.
+    demand_segments: Sequence[tuple[float, float]] = ()
+    next_demand_segments: Sequence[tuple[float, float]] = ()
     battery: BatteryParams = field(default_factory=BatteryParams)
     soc_initial: float = 0.5
     soh: float = 1.0
@@ -78,6 +94,9 @@ class PlanInputs:
     export_limit_kw: float | ArrayLike = float("inf")  # or one cap per step
     # net import to keep at least (kW, scalar or per step): an anti-backflow margin
     min_import_kw: float | ArrayLike = 0.0
+    # SOC floor per step (0..1, or a scalar; None: none) on top of soc_min: a reserve the
+    # plan keeps (the MPC's spike reserve); relaxed, like soc_min, to what can be reached
+    soc_floor: float | ArrayLike | None = None
     allow_curtailment: bool = True
     start_ts: float = 0.0  # UTC epoch seconds of the start of step 0
     step_s: float = 900.0
@@ -110,6 +129,25 @@ class Prepared:
     inputs: PlanInputs
     export_cap: FloatArray  # export limit per step (kW, may be inf)
     min_import: FloatArray  # net import to keep at least per step (kW, 0 for none)
+    soc_floor: FloatArray  # per-step SOC lower bound before relaxing (soc_min..soc_max)
+    split: int  # first step of the next billing month (n: the horizon is one month)
+    segments: list[tuple[float, float]]  # (width kW, share) above peak_so_far_kw
+    next_segments: list[tuple[float, float]]  # (width kW, share) above 0 (the next month)
+
+
+def segments(given: Sequence[tuple[float, float]], start: float, last: float) -> list[Segment]:
+    """(width, share) of the segments above ``start``: shares clipped to 0..``last`` and made
+    non-decreasing (convex), empty or zero-width ones dropped."""
+    out: list[Segment] = []
+    prev, rate = start, 0.0
+    for upper, share in sorted((float(u), float(v)) for u, v in given):
+        if not (math.isfinite(upper) and math.isfinite(share)):
+            raise ValueError(f"demand segment ({upper}, {share}) is not finite")
+        rate = min(max(rate, share, 0.0), last)
+        if upper > prev:
+            out.append((upper - prev, rate))
+            prev = upper
+    return out
 
 
 def prepare(inputs: PlanInputs) -> Prepared:
@@ -139,6 +177,18 @@ def prepare(inputs: PlanInputs) -> Prepared:
     soc_max = hi_default if inputs.soc_max is None else float(inputs.soc_max)
     if not 0.0 <= soc_min <= soc_max <= 1.0:
         raise ValueError(f"need 0 <= soc_min <= soc_max <= 1, got {soc_min} and {soc_max}")
+    if not 0.0 <= inputs.demand_share <= 1.0 or not 0.0 <= inputs.next_demand_share <= 1.0:
+        raise ValueError(
+            f"demand_share and next_demand_share must be in 0..1, got {inputs.demand_share} "
+            f"and {inputs.next_demand_share}"
+        )
+    split = n if inputs.next_month_step is None else int(inputs.next_month_step)
+    if not 0 <= split <= n:
+        raise ValueError(f"next_month_step {inputs.next_month_step} is outside 0..{n}")
+    floor = np.full(n, soc_min)
+    if inputs.soc_floor is not None:
+        floor = np.maximum(floor, _as_array("soc_floor", inputs.soc_floor, n))
+    floor = np.minimum(floor, soc_max)
     if inputs.soc_target is None:
         target = min(max(inputs.soc_initial, soc_min), soc_max)
     else:
@@ -156,4 +206,8 @@ def prepare(inputs: PlanInputs) -> Prepared:
         inputs,
         export_cap.copy(),
         np.maximum(_as_array("min_import_kw", inputs.min_import_kw, n), 0.0),
+        floor,
+        split,
+        segments(inputs.demand_segments, inputs.peak_so_far_kw, inputs.demand_share),
+        segments(inputs.next_demand_segments, 0.0, inputs.next_demand_share),
     )

@@ -6,6 +6,10 @@ Columns, each a block of N steps unless noted (see docs/optimizer.md for the alg
     g  grid import (kW >= 0)         e  grid export (kW >= 0)
     k  PV curtailment (kW >= 0)      s  SOC at the end of the step (0..1)
     p  peak import over the horizon (1 column, >= peak_so_far)
+    q  the next billing month's peak import (1 column, >= 0; only when the horizon crosses
+       a month boundary: steps from ``next_month_step`` on set it instead of p)
+    sp, sq  the kW of p above peak_so_far (of q above 0) inside each cheaper demand segment
+       (sum <= p - peak_so_far, each <= its width, costing (segment share - final share) x D)
 
 ``elastic=True`` adds slack columns (u: unserved load, w: surplus with nowhere to go,
 t: terminal-SOC shortfall, 1 column) and replaces the objective by their sum: the smallest
@@ -37,6 +41,9 @@ class Layout:
 
     n: int
     elastic: bool = False
+    split: int | None = None  # first step of the next month (None: one month)
+    n_seg: int = 0  # cheaper demand segments of this month's peak
+    n_next_seg: int = 0  # ... of the next month's
     exclusive_battery: NDArray[np.bool_] | None = None
     exclusive_grid: NDArray[np.bool_] | None = None
     blocks: dict[str, tuple[int, int]] = field(default_factory=dict)
@@ -44,6 +51,12 @@ class Layout:
 
     def __post_init__(self) -> None:
         spec: list[tuple[str, int]] = [(b, self.n) for b in "cdgeks"] + [("p", 1)]
+        if self.split is not None and self.split < self.n:
+            spec.append(("q", 1))
+        if self.n_seg:
+            spec.append(("sp", self.n_seg))
+        if self.n_next_seg and "q" in [name for name, _ in spec]:
+            spec.append(("sq", self.n_next_seg))
         if self.elastic:
             spec += [("u", self.n), ("w", self.n), ("t", 1)]
         if self.exclusive_battery is not None:
@@ -94,9 +107,10 @@ class LinearProgram:
 
 
 def soc_bounds(prep: Prepared) -> tuple[FloatArray, FloatArray]:
-    """Per-step SOC bounds: [soc_min, soc_max], ramped in when the start is outside.
+    """Per-step SOC bounds: [max(soc_min, soc_floor), soc_max], ramped in when the start is
+    outside.
 
-    If the measured SOC is already below ``soc_min`` (or above ``soc_max``), the bound is
+    If the measured SOC is already below the floor (or above ``soc_max``), the bound is
     relaxed to what full charging (discharging) power can reach by then, so an MPC re-plan
     after a drift brings the battery back into its band instead of failing.
     """
@@ -111,7 +125,7 @@ def soc_bounds(prep: Prepared) -> tuple[FloatArray, FloatArray]:
         inp.soc_initial
         - steps * inp.hours * inp.battery.p_discharge_max_kw / inp.battery.eta_discharge / e
     )
-    lo = np.where(inp.soc_initial < prep.soc_min, np.minimum(prep.soc_min, up), prep.soc_min)
+    lo = np.minimum(prep.soc_floor, up)  # from a start above the floor, up >= the floor
     hi = np.where(inp.soc_initial > prep.soc_max, np.maximum(prep.soc_max, down), prep.soc_max)
     return lo, hi
 
@@ -135,7 +149,15 @@ def build(
     inp = prep.inputs
     n, h, e_kwh = inp.n, inp.hours, inp.usable_kwh
     bat = inp.battery
-    lay = Layout(n, elastic, exclusive_battery, exclusive_grid)
+    lay = Layout(
+        n,
+        elastic,
+        prep.split,
+        len(prep.segments),
+        len(prep.next_segments),
+        exclusive_battery,
+        exclusive_grid,
+    )
     cost = np.zeros(lay.num_col)
     lower = np.zeros(lay.num_col)
     upper = np.full(lay.num_col, INF)
@@ -165,7 +187,25 @@ def build(
         cost[lay.sl("c")] = EPS_THROUGHPUT * scale * h
         cost[lay.sl("d")] = EPS_THROUGHPUT * scale * h
         cost[lay.sl("k")] = EPS_CURTAIL * scale * h
-        cost[lay.idx("p")] = inp.demand_charge_per_kw
+        dc = inp.demand_charge_per_kw
+        cost[lay.idx("p")] = dc * inp.demand_share
+        if "q" in lay.blocks:
+            cost[lay.idx("q")] = dc * inp.next_demand_share
+        for block, segs, last in (
+            ("sp", prep.segments, inp.demand_share),
+            ("sq", prep.next_segments, inp.next_demand_share),
+        ):
+            if block in lay.blocks:
+                cost[lay.sl(block)] = [dc * (share - last) for _, share in segs]
+    for block, peak_name, segs, base in (
+        ("sp", "p", prep.segments, inp.peak_so_far_kw),
+        ("sq", "q", prep.next_segments, 0.0),
+    ):
+        if block in lay.blocks:  # sum of the segments' kW <= peak - its base
+            upper[lay.sl(block)] = [w for w, _ in segs]
+            start = lay.blocks[block][0]
+            row = [(start + j, 1.0) for j in range(len(segs))] + [(lay.idx(peak_name), -1.0)]
+            lp.add_row(row, -INF, -base)
 
     for t in range(n):
         # power balance: g - e + d - c - k (+ u - w) = load - pv
@@ -192,8 +232,9 @@ def build(
         else:
             row.append((lay.idx("s", t - 1), -1.0))
         lp.add_row(row, rhs, rhs)
-        # peak: g_t - p <= 0
-        lp.add_row([(lay.idx("g", t), 1.0), (lay.idx("p"), -1.0)], -INF, 0.0)
+        # peak: g_t - p <= 0 (this month), g_t - q <= 0 (the next month's steps)
+        peak_col = lay.idx("p") if t < prep.split else lay.idx("q")
+        lp.add_row([(lay.idx("g", t), 1.0), (peak_col, -1.0)], -INF, 0.0)
         if prep.min_import[t] > 0:  # anti-backflow margin: g_t - e_t >= m_t
             lp.add_row([(lay.idx("g", t), 1.0), (lay.idx("e", t), -1.0)], prep.min_import[t], INF)
         if exclusive_battery is not None and exclusive_battery[t]:  # c <= Pc z, d <= Pd (1 - z)

@@ -34,7 +34,10 @@ class Plan:
     export_kw: FloatArray = field(default_factory=lambda: _EMPTY)
     curtail_kw: FloatArray = field(default_factory=lambda: _EMPTY)
     soc_start: float = float("nan")
-    peak_import_kw: float = float("nan")
+    peak_import_kw: float = float("nan")  # this month's: max(peak so far, planned import)
+    # past a month boundary in the horizon (``next_month_ts``): the next month's planned peak
+    next_peak_import_kw: float = float("nan")
+    next_month_ts: float | None = None
     energy_cost: float = float("nan")
     demand_cost: float = float("nan")
     objective: float = float("nan")
@@ -53,6 +56,12 @@ class Plan:
     def timestamps(self) -> FloatArray:
         """UTC epoch seconds of the start of each step."""
         return self.start_ts + self.step_s * np.arange(self.n, dtype=np.float64)
+
+    def peak_at(self, ts: float) -> float:
+        """The planned peak import (kW) of the billing month holding ``ts``."""
+        if self.next_month_ts is not None and ts >= self.next_month_ts:
+            return self.next_peak_import_kw
+        return self.peak_import_kw
 
     def setpoint_at(self, ts: float) -> float | None:
         """The battery setpoint (kW, > 0 discharging) for the step containing ``ts``."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from app.optimizer.cost import demand_terms
 from app.optimizer.diagnose import clock_text, explain
 from app.optimizer.inputs import PlanInputs, Prepared, prepare
 from app.optimizer.lp import build
@@ -13,13 +14,11 @@ from app.optimizer.solve import SOLVER_NAME, solve
 SIMULTANEOUS_TOL_KW = 1e-3
 
 
-def _costs(prep: Prepared, g: np.ndarray, e: np.ndarray) -> tuple[float, float, float]:
-    inp = prep.inputs
-    h = inp.hours
+def _costs(prep: Prepared, g: np.ndarray, e: np.ndarray) -> tuple[float, float, float, float]:
+    h = prep.inputs.hours
     energy = float(np.sum(prep.price_imp * g * h) - np.sum(prep.price_exp * e * h))
-    peak = max(inp.peak_so_far_kw, float(np.max(g)) if g.size else 0.0)
-    demand = inp.demand_charge_per_kw * max(0.0, peak - inp.peak_so_far_kw)
-    return energy, demand, peak
+    demand, peak, next_peak = demand_terms(prep, g)
+    return energy, demand, peak, next_peak
 
 
 def _why(prep: Prepared, burnt: np.ndarray | None) -> str:
@@ -55,7 +54,7 @@ def plan_day(inputs: PlanInputs) -> Plan:
         return Plan("error", inputs.start_ts, inputs.step_s, reason=str(exc), solver=SOLVER_NAME)
     # importing and exporting at once pays wherever export is dearer than import: forbid it
     # there up front; charging while discharging is forbidden only where the LP used it
-    dear_export = prep.price_exp > prep.price_imp
+    dear_export = (prep.price_exp > prep.price_imp) & (prep.export_cap > 0)  # none at cap 0
     exclusive_grid = dear_export if bool(np.any(dear_export)) else None
     exclusive_battery: np.ndarray | None = None
     for _attempt in range(3):
@@ -90,7 +89,7 @@ def plan_day(inputs: PlanInputs) -> Plan:
         exclusive_battery = old_bat | both_bat
         exclusive_grid = old_grid | both_grid
     used_mip = lp.integer_cols != []
-    energy, demand, peak = _costs(prep, g, e)
+    energy, demand, peak, next_peak = _costs(prep, g, e)
     clean = lambda a: np.where(np.abs(a) < 1e-7, 0.0, a)  # noqa: E731 - solver dust
     return Plan(
         "optimal",
@@ -106,9 +105,13 @@ def plan_day(inputs: PlanInputs) -> Plan:
         curtail_kw=clean(x[lay.sl("k")]),
         soc_start=inputs.soc_initial,
         peak_import_kw=peak,
+        next_peak_import_kw=next_peak,
+        next_month_ts=None
+        if prep.split >= prep.load.size
+        else inputs.start_ts + prep.split * inputs.step_s,
         energy_cost=energy,
         demand_cost=demand,
         objective=energy + demand,
-        solver=SOLVER_NAME,
+        solver=f"{SOLVER_NAME} ({sol.note})" if sol.note else SOLVER_NAME,
         used_mip=used_mip,
     )
