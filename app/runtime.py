@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from app.access import (
@@ -48,6 +48,9 @@ from app.point_table import PointTable
 from app.points import PointValue
 from app.site_energy import SiteEnergy
 
+if TYPE_CHECKING:  # the tuner (backtests, the LP solver) is imported when first used
+    from app.tune.service import TuneProposal, TuneRefusal
+
 log = logging.getLogger(__name__)
 
 _MODE_ZH = {"auto": "自动", "manual": "手动", "standby": "待机"}  # event.mode's Chinese text
@@ -74,6 +77,11 @@ class _Sink:
 
 class Runtime:
     control_poll_s = 3.0  # how often the control versions store is checked (CLI changes)
+    # propose_tuning's window (its gap-free tail is used), the least history it tunes on, the
+    # backtests' step; None: app/tune/service.py's defaults (28 days, 7 days, 300 s)
+    tune_days: float | None = None
+    tune_min_days: float | None = None
+    tune_step_s: int | None = None
 
     def __init__(
         self,
@@ -103,6 +111,7 @@ class Runtime:
         self.control: ControlLoop | None = None
         self.versions: ControlVersioning | None = None
         self.alarms: AlarmService | None = None
+        self._tuning = False  # a tuning proposal is being computed
         # the controlled unit's link and command results, from the first link state on
         pcs_setpoint = SiteRoles.from_station(station).pcs_setpoint
         self._link_watch = watch_for(station, pcs_setpoint, self.bus)
@@ -279,6 +288,72 @@ class Runtime:
         assert self.versions is not None
         await self._require(user, CONTROL, "rollback", "control")
         return await self.versions.rollback(version, user, reason)
+
+    async def propose_tuning(
+        self, progress: Callable[[int], None] | None = None
+    ) -> TuneProposal | TuneRefusal:
+        """Tune the rule strategies on this station's recorded history, as ``main.py tune
+        --data`` does (app/tune/service.py): the gap-free tail of the last ``tune_days``
+        before the last recorded day, against the running version. A ``TuneRefusal`` when
+        there are fewer than ``tune_min_days`` whole days. The backtests run on a worker
+        thread (up to a minute); ``progress(n)`` runs on the loop after each. Changes
+        nothing: ``apply_tuning`` stores a proposal. RuntimeError without a control section
+        or while another proposal is being computed."""
+        from app.backtest.control import control_section
+        from app.tune.service import propose
+
+        self._require_control()
+        if self._tuning:
+            raise RuntimeError("a tuning proposal is already being computed")
+        self._tuning = True
+        try:
+            running = self.versions.running if self.versions is not None else None
+            if running is not None:
+                current, label = running.section, running.label
+            else:  # versions unavailable (see the log): the station file's section runs
+                section = await asyncio.to_thread(control_section, self.station)
+                current, label = section or {}, f"{self.station.source} (control)"
+            options = {
+                "days": self.tune_days,
+                "min_days": self.tune_min_days,
+                "step_s": self.tune_step_s,
+            }
+            given: dict[str, Any] = {k: v for k, v in options.items() if v is not None}
+            return await propose(
+                self.station, self.data_dir, current, label, progress=progress, **given
+            )
+        finally:
+            self._tuning = False
+
+    async def apply_tuning(
+        self,
+        section: dict[str, Any],
+        user: str,
+        reason: str,
+        window: tuple[float, float] | None = None,
+    ) -> AppliedVersion:
+        """Store a tuning proposal's ``section`` as a new control version and run it, as
+        ``update_control`` does (validated: a ConfigError changes nothing; audited as
+        ``control_config``), plus an audit record ``tune`` (old and new version) as ``main.py
+        tune --apply`` writes. Needs a non-blank ``reason`` (ValueError) and the ``control``
+        permission, the one guarding every control change (PermissionDenied, audited); the
+        commissioning engineer's role maps onto it once the console has users and roles.
+        ``window``: the proposal's (start, end), added to the audited reason."""
+        from app.tune.service import tune_reason
+
+        self._require_control()
+        assert self.versions is not None
+        if not reason or not reason.strip():
+            raise ValueError("applying tuned rules needs a reason (it is audited)")
+        await self._require(user, CONTROL, "tune", "control")
+        why = reason.strip() if window is None else tune_reason(reason, *window)
+        previous = self.versions.running
+        applied = await self.versions.update(section, user, why)
+        await self._audit_change(
+            user, "tune", "control", previous.label if previous else None,
+            applied.version.label, why,
+        )  # fmt: skip
+        return applied
 
     def control_link(self) -> ControlLinkStatus | None:
         """The link of the unit the control loop drives (the PCS): lost (since when, the

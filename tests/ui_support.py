@@ -2,7 +2,8 @@
 
 ``FakeRuntime`` has exactly the facade the console uses (station, bus, points, links,
 stats, query_history, start/stop, the alarm facade with shelve and out of service,
-permissions, rule edits, logins, the controlled unit's link ``control_link``), built from
+permissions, rule edits, logins, the controlled unit's link ``control_link``, tuning with
+``propose_tuning`` / ``apply_tuning`` answering ``tune_outcome``), built from
 the real EventBus, PointTable and ControlLinkWatch; history answers from a dict the test
 fills. Its ``control`` is None (a station without a control section) unless a test gives
 it a stand-in with ``mode`` and ``manual`` (``FakeRuntime(control=...)``). Its alarms
@@ -41,6 +42,9 @@ from app.alarms.states import Priority
 from app.config.loader import load_station
 from app.control.snapshot import SiteRoles
 from app.control_status import ControlLinkStatus, ControlLinkWatch
+from app.control_versions.canonical import canonical_json, section_sha
+from app.control_versions.manager import AppliedVersion
+from app.control_versions.store import ControlVersion
 from app.drivers_api import DriverRegistry, LinkState
 from app.events import LINK, EventBus
 from app.model import Connection, Device, Station
@@ -277,6 +281,48 @@ class FakeRuntime:
     async def alarm_kpis(self, start: float, end: float) -> AlarmKpis:
         assert self.alarm_service is not None, "alarms not running"
         return await self.alarm_service.kpis(start, end)
+
+    # -- tuning (as Runtime's propose_tuning / apply_tuning); the test sets the answer ------
+    tune_outcome: Any = None  # what propose_tuning returns (TuneProposal, TuneRefusal) or raises
+    tune_steps: int = 3  # progress reports before the answer, one loop turn apart
+    tune_release: asyncio.Event | None = None  # if given, the answer waits until it is set
+    tunings: list[tuple[dict[str, Any], str, str, Any]] = field(default_factory=list)
+
+    async def propose_tuning(self, progress: Callable[[int], None] | None = None) -> Any:
+        if self.control is None:
+            raise RuntimeError("this station has no control section")
+        for n in range(1, self.tune_steps + 1):
+            await asyncio.sleep(0.01)
+            if progress is not None:
+                progress(n)
+        if self.tune_release is not None:
+            await self.tune_release.wait()
+        if isinstance(self.tune_outcome, BaseException):
+            raise self.tune_outcome
+        assert self.tune_outcome is not None, "FakeRuntime.tune_outcome not set by the test"
+        return self.tune_outcome
+
+    async def apply_tuning(
+        self,
+        section: dict[str, Any],
+        user: str,
+        reason: str,
+        window: tuple[float, float] | None = None,
+    ) -> AppliedVersion:
+        """As Runtime.apply_tuning: a reason, the ``control`` permission; a new version."""
+        if self.control is None:
+            raise RuntimeError("this station has no control section")
+        if not reason or not reason.strip():
+            raise ValueError("applying tuned rules needs a reason (it is audited)")
+        self._require(user, "control", "tune", "control")
+        await asyncio.sleep(0.01)
+        self.tunings.append((section, user, reason.strip(), window))
+        self.audit_changes.append((user, "tune", "control", reason.strip()))
+        version = ControlVersion(
+            len(self.tunings) + 1, self.clock(), user, reason.strip(), "operator",
+            canonical_json(section), section_sha(section),
+        )  # fmt: skip
+        return AppliedVersion(version, None, ())
 
     def now(self) -> float:
         return self.clock()

@@ -6,6 +6,7 @@
                 [ type a value ]  [Set…]
                 range −500 … 500 kW · > 0 discharges · used in manual mode
     Last command (written, read back, result, time) from the dispatcher's command topic
+    [Tune rules…]  the tuner's proposal as a new control version (ui/tune_dialog.py)
     message line: what was done, or why not
 
 Every change opens a ConfirmDialog (old -> new, user, reason) and only then calls the
@@ -13,8 +14,9 @@ runtime's audited ``set_mode`` / ``set_manual``, as a background task: the GUI n
 The buttons show the mode the control loop is really in (refreshed by the cycle topic), so
 a change made elsewhere shows too. A station without a control section gets the panel
 disabled, with the reason in words. A user without the ``control`` permission (read once
-from ``runtime.permissions(user)``) sees the mode buttons and the setpoint entry greyed
-out, their tooltips naming the missing permission; the runtime still checks every call.
+from ``runtime.permissions(user)``) sees the mode buttons, the setpoint entry and *Tune
+rules…* greyed out, their tooltips naming the missing permission; the runtime still checks
+every call.
 
 The setpoint entry starts blank (again after a point change and after each confirmed
 setpoint), so *Set…* never sends a copied, stale value; the confirmation names exactly
@@ -59,6 +61,7 @@ from ui.i18n import tr
 from ui.permissions import granted, missing_tip
 from ui.setpoint_entry import SetpointEntry
 from ui.tasks import TaskGroup
+from ui.tune_dialog import TuneDialog
 
 log = logging.getLogger(__name__)
 
@@ -115,6 +118,7 @@ class ControlPanel(QWidget):
         self.user = user or current_user()
         self.may_control = CONTROL in granted(runtime, self.user)
         self.dialog: ConfirmDialog | None = None
+        self.tune_dialog: TuneDialog | None = None
         self._zone = zone
         self._tasks = TaskGroup("control panel")
         self._last: dict[str, CommandResult] = {}
@@ -186,6 +190,17 @@ class ControlPanel(QWidget):
             last.addWidget(self._detail(tr(key, lang)), row, 0)
             last.addWidget(label, row, 1)
 
+        # the rules' parameters tuned on the station's history (needs propose_tuning)
+        self.tune_button = QPushButton(tr("control.tune", lang))
+        self.tune_button.clicked.connect(self.request_tuning)
+        self.may_tune = self.may_control and hasattr(self.runtime, "propose_tuning")
+        self.tune_button.setEnabled(self.may_tune)
+        self.tune_button.setToolTip(
+            tr("control.tune.tip", lang)
+            if self.may_control
+            else missing_tip(CONTROL, self.user, lang)
+        )
+
         self.message = QLabel("")
         self.message.setWordWrap(True)
 
@@ -209,6 +224,11 @@ class ControlPanel(QWidget):
         box.addSpacing(8)
         box.addWidget(self.last_title)
         box.addLayout(last)
+        box.addSpacing(8)
+        tune_row = QHBoxLayout()
+        tune_row.addWidget(self.tune_button)
+        tune_row.addStretch(1)
+        box.addLayout(tune_row)
         self.controls.setEnabled(self.available)
         self.point_combo.setEnabled(bool(self.points))
         self.value_spin.setEnabled(bool(self.points) and self.may_control)
@@ -474,6 +494,30 @@ class ControlPanel(QWidget):
         if self.dialog is dialog:
             self.dialog = None
 
+    def request_tuning(self) -> None:
+        """Open *Tune rules…*: the proposal is computed in the background; nothing changes
+        until it is applied there (with a reason)."""
+        if self._control() is None or not self.may_tune:
+            return
+        if self.tune_dialog is not None:
+            self.tune_dialog.raise_()  # one proposal at a time
+            return
+        dialog = TuneDialog(self.runtime, self.user, self.lang, self._zone, self.window())
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.applied.connect(self._tuning_applied)
+        dialog.finished.connect(lambda _result, d=dialog: self._tune_closed(d))
+        self.tune_dialog = dialog
+        dialog.open()  # window-modal, not exec(): the asyncio loop keeps running
+        dialog.start()
+
+    def _tune_closed(self, dialog: TuneDialog) -> None:
+        if self.tune_dialog is dialog:
+            self.tune_dialog = None
+
+    def _tuning_applied(self, applied: Any) -> None:
+        if not self._closed:
+            self._say(tr("control.tune_done", self.lang, version=applied.version.label))
+
     def _send(
         self,
         call: Callable[[], Coroutine[Any, Any, Any]],
@@ -532,3 +576,6 @@ class ControlPanel(QWidget):
         if self.dialog is not None:
             self.dialog.reject()
             self.dialog = None
+        if self.tune_dialog is not None:
+            self.tune_dialog.reject()
+            self.tune_dialog = None

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import difflib
 import json
 import sys
 import time
@@ -27,7 +26,6 @@ from zoneinfo import ZoneInfo
 import yaml
 
 from app.audit import AuditEntry, AuditLog, audit_path
-from app.backtest.cli import DEFAULT_TARIFF
 from app.backtest.control import StrategyNotFound, control_section, default_control
 from app.backtest.history_source import history_series
 from app.backtest.optimum import OptimumError
@@ -35,14 +33,16 @@ from app.backtest.series import QUARTER_S, Series, SeriesError, read_series_csv
 from app.config.errors import ConfigError
 from app.config.loader import load_station
 from app.control.snapshot import SiteRoles
-from app.control_versions.canonical import to_yaml
 from app.control_versions.store import VersionStore, versions_path
 from app.control_versions.validate import validate_section
 from app.history import HistoryReader
 from app.history.schema import history_path
 from app.model import Station
-from app.tariff import Tariff, load_tariff
-from app.tune.search import TUNE_STEP_S, WINDOW_DAYS, TuneResult, tune_rules
+from app.tariff import Tariff
+from app.tune.search import LIMIT_MARGIN, TUNE_STEP_S, WINDOW_DAYS, TuneResult, tune_rules
+from app.tune.service import local_midnight as _local_midnight
+from app.tune.service import section_diff as _diff
+from app.tune.service import station_tariff
 
 
 class _Refused(Exception):
@@ -70,15 +70,7 @@ def add_tune_parser(subparsers: Any) -> argparse.ArgumentParser:
 
 
 def _tariff(args: argparse.Namespace, station: Station) -> Tariff:
-    if args.tariff is not None:
-        return load_tariff(args.tariff)
-    if isinstance(station.tariff, Tariff):
-        return station.tariff
-    return load_tariff(DEFAULT_TARIFF)
-
-
-def _local_midnight(day: dt.date, zone: ZoneInfo) -> float:
-    return dt.datetime(day.year, day.month, day.day, tzinfo=zone).timestamp()
+    return station_tariff(station, args.tariff)
 
 
 def _end_ts(args: argparse.Namespace, zone: ZoneInfo, last_ts: float | None) -> float:
@@ -137,16 +129,6 @@ def _current(args: argparse.Namespace, station: Station) -> tuple[dict[str, Any]
     return default_control(), "default control config"
 
 
-def _diff(old: dict[str, Any], new: dict[str, Any], old_label: str) -> str:
-    lines = difflib.unified_diff(
-        to_yaml(old).splitlines(keepends=True),
-        to_yaml(new).splitlines(keepends=True),
-        fromfile=old_label,
-        tofile="proposed",
-    )
-    return "".join(lines)
-
-
 def _pct(ratio: float | None) -> str:
     return "n/a" if ratio is None else f"{ratio:.1%}"
 
@@ -156,10 +138,11 @@ def _iso(ts: float) -> str:
 
 
 def _write_out(path: Path, result: TuneResult, label: str) -> None:
+    ratio = (result.proposed or result.best).ratio
     header = (
         f"# Proposed by `main.py tune` from {label}: rule parameters tuned on "
         f"{_iso(result.start_ts)} .. {_iso(result.end_ts)}\n"
-        f"# ({result.describe()}; {_pct(result.best.ratio)} of the optimal saving on that "
+        f"# ({result.describe()}; {_pct(ratio)} of the optimal saving on that "
         "window).\n# Try it: main.py backtest --station FILE --control THIS_FILE\n"
     )
     body = yaml.safe_dump({"control": result.section}, sort_keys=False, allow_unicode=True)
@@ -232,14 +215,20 @@ def run_tune_command(args: argparse.Namespace) -> int:
         print(f"tune: {exc}", file=sys.stderr)
         return 2
     cur = result.current
+    prop = result.proposed or result.best
     print(
         f"Tuned on {_iso(result.start_ts)} .. {_iso(result.end_ts)} "
-        f"({len(result.evaluations)} backtests at {args.step} s, peak net import "
-        f"{result.peak_kw:.0f} kW)"
+        f"({len(result.evaluations)} backtests at {args.step} s; season {result.season}, load "
+        f"x {result.growth:.3f}; peak net import {result.peak_kw:.0f} kW, LP optimum's peak "
+        f"{result.lp_peak_kw:.0f} kW)"
     )
     print(f"  best:    {result.describe()}")
     print(
         f"           bill {result.best.bill:,.2f}, {_pct(result.best.ratio)} of the optimal saving"
+    )
+    print(
+        f"  proposed (limit + {LIMIT_MARGIN:.0%}): bill {prop.bill:,.2f}, {_pct(prop.ratio)} of "
+        f"the optimal saving; no storage {result.bill_without:,.2f}"
     )
     if cur is not None:
         print(f"  current: {label}: bill {cur.bill:,.2f}, {_pct(cur.ratio)} of the optimal saving")
@@ -267,6 +256,12 @@ def run_tune_command(args: argparse.Namespace) -> int:
                     "best": result.describe(),
                     "bill_best": result.best.bill,
                     "ratio_best": result.best.ratio,
+                    "bill_proposed": prop.bill,
+                    "ratio_proposed": prop.ratio,
+                    "bill_without": result.bill_without,
+                    "growth": result.growth,
+                    "season": result.season,
+                    "lp_peak_kw": result.lp_peak_kw,
                     "bill_current": None if cur is None else cur.bill,
                     "ratio_current": None if cur is None else cur.ratio,
                     "applied": applied,

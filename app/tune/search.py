@@ -73,7 +73,9 @@ RESERVES: tuple[tuple[str, str] | None, ...] = (
 )
 RESERVE_DAYS: tuple[tuple[int, ...], ...] = ((0, 1, 2, 3, 4), (0, 1, 2, 3, 4, 5), tuple(range(7)))
 VALLEY_TARGETS = (60.0, 80.0, 100.0)
-PEAK_FLOORS = (10.0, 30.0)
+# the lowest SOC TOU discharges to (peak, critical peak, flat): what is left above the
+# minimum is a reserve for demand control's unforeseen peaks
+PEAK_FLOORS = (10.0, 20.0, 30.0, 45.0, 60.0)
 # (start, end, SOC ceiling) of a grid-charging ceiling; None: none (shape "simple")
 CHARGE_WINDOWS: tuple[tuple[str, str, float] | None, ...] = (
     None,
@@ -112,7 +114,10 @@ class Candidate:
         flat = ", discharging in flat" if self.flat_discharge else ""
         if self.shape == "lp":
             shift = f" {self.lp_shift:+g} %" if self.lp_shift else ""
-            return f"{lim}, hourly SOC floors/ceilings from the LP{shift}{flat}"
+            return (
+                f"{lim}, hourly SOC floors/ceilings from the LP{shift}, "
+                f"discharge floor {self.peak_floor:g} %{flat}"
+            )
         reserve = "none" if self.reserve is None else f"{self.reserve[0]}-{self.reserve[1]}"
         days = {5: "Mon-Fri", 6: "Mon-Sat", 7: "every day"}[len(self.reserve_days)]
         charge = (
@@ -140,7 +145,7 @@ COORDINATES: dict[str, tuple[Any, ...]] = {
     "peak_floor": PEAK_FLOORS,
 }
 SHAPE_COORDINATES = {
-    "lp": ("lp_shift",),
+    "lp": ("lp_shift", "peak_floor"),
     "simple": ("reserve", "reserve_days", "valley", "charge_window", "peak_floor"),
 }
 
@@ -384,9 +389,9 @@ def apply_candidate(
             {
                 "soc_targets": {
                     "valley": 100,
-                    "flat": SOC_MIN_PCT,
-                    "peak": SOC_MIN_PCT,
-                    "critical_peak": SOC_MIN_PCT,
+                    "flat": c.peak_floor,
+                    "peak": c.peak_floor,
+                    "critical_peak": c.peak_floor,
                 },
                 "reserve_windows": windows,
                 "charge_windows": windows,
@@ -508,7 +513,13 @@ def tune_rules(
     idle = Evaluation(Candidate(idle=True), first.strategy.total, first.ratio_to_optimal)
     cache[idle.candidate] = idle
 
+    # the demand limit and the reserve kept for it, jointly (they trade off directly)
     best = evaluate(Candidate())
+    for factor in LIMIT_FACTORS:
+        for floor in PEAK_FLOORS:
+            trial = evaluate(Candidate(limit_factor=factor, peak_floor=floor))
+            if trial.bill < best.bill - 0.005:
+                best = trial
     for _ in range(max_passes):
         improved = False
         names = COMMON + SHAPE_COORDINATES[best.candidate.shape]
