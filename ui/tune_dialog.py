@@ -22,7 +22,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import Qt, QTimer, Signal
@@ -46,6 +46,9 @@ from ui.format import format_time
 from ui.i18n import tr
 from ui.permissions import granted, missing_tip
 from ui.tasks import TaskGroup
+
+if TYPE_CHECKING:  # the tuner (and its solver) loads on first use, not with the console
+    from app.tune.service import TuningFacade
 
 log = logging.getLogger(__name__)
 
@@ -99,7 +102,7 @@ class TuneDialog(QDialog):
 
     def __init__(
         self,
-        runtime: Any,
+        runtime: TuningFacade,
         user: str,
         lang: str,
         zone: ZoneInfo,

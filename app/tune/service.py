@@ -28,7 +28,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -46,6 +46,27 @@ from app.tariff import Tariff, load_tariff
 from app.tune.search import TUNE_STEP_S, WINDOW_DAYS, TuneResult, tune_rules
 
 MIN_DAYS = 7.0  # less recorded history than this is refused
+
+
+if TYPE_CHECKING:
+    from app.control_versions.manager import AppliedVersion
+
+
+class TuningFacade(Protocol):
+    """The part of the runtime's facade the console's tuning dialog uses (app/runtime.py
+    Runtime, tests/ui_support.py FakeRuntime)."""
+
+    async def propose_tuning(
+        self, progress: Callable[[int], None] | None = None
+    ) -> TuneProposal | TuneRefusal: ...
+
+    async def apply_tuning(
+        self,
+        section: dict[str, Any],
+        user: str,
+        reason: str,
+        window: tuple[float, float] | None = None,
+    ) -> AppliedVersion: ...
 
 
 class TuneCancelled(Exception):
