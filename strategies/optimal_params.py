@@ -46,6 +46,12 @@ class OptimalParams(StrategyParams):
     latitude: float | None = Field(default=None, ge=-90, le=90)
     longitude: float | None = Field(default=None, ge=-180, le=180)
     pv_kwp: float | None = Field(default=None, gt=0)  # None: the PV inverters' total rating
+    # PV forecast (with a location): "recent_ratio" = clear sky x the last 3 days' ratio;
+    # "quantile" = clear sky x the pv_quantile of the last pv_days' daily ratios, today's own
+    # ratio for the rest of today (app/forecast/pv_quantile.py)
+    pv_forecast: Literal["recent_ratio", "quantile"] = "recent_ratio"
+    pv_quantile: float = Field(default=0.3, ge=0, le=1)
+    pv_days: int = Field(default=14, ge=1, le=60)
     peak_guard: bool = True
     # what a kW above the month's running peak costs a plan (docs/optimizer.md "Demand charge
     # in the MPC"): "hindsight": up to the peak the LP optimum holds over the history, the
@@ -59,12 +65,22 @@ class OptimalParams(StrategyParams):
     # where a spike of that size above the forecast would raise the running peak
     spike_reserve_kw: float = Field(default=0.0, ge=0)
     spike_reserve_min: float = Field(default=20.0, ge=0, le=240)
+    # dark-day reserve: each step keeps the energy that holds the peak target from there on
+    # with the PV of a dark day, the dark_quantile of the recent daily PV ratios
+    # (strategies/optimal_reserve.py)
+    dark_reserve: bool = False
+    dark_quantile: float = Field(default=0.1, ge=0, le=1)
     # public holidays (station-local dates): forecast like Sundays; make-up working days
     # (weekend days worked instead, 调休): like a Wednesday
     holidays: list[dt.date] = Field(default_factory=list)
     workdays: list[dt.date] = Field(default_factory=list)
     weekly_trend: bool = False  # scale past days by the fitted weekly growth of the load
     surplus_only_charging: bool = True
+    # where the plan charges at its peak, charge in closed loop up to the month's paid peak
+    fill_to_peak: bool = False
+    # kept below the paid peak when filling: a load step after the last cycle of a quarter
+    # hour would otherwise raise the peak a little each day, and the next fill follows it up
+    fill_margin_kw: float = Field(default=25.0, ge=0)
     # per-slot statistic of the same-weekday load history: "max" does not under-forecast the
     # evening peak that sets the month's demand charge
     load_statistic: Literal["mean", "max"] = "mean"

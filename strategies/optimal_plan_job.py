@@ -12,7 +12,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from app.battery import BatteryParams
-from app.forecast import clear_sky_ratio_pv, same_weekday_load
+from app.forecast import clear_sky_ratio_pv, quantile_ratio_pv, same_weekday_load
 from app.optimizer import (
     Plan,
     PlanInputs,
@@ -26,6 +26,7 @@ from strategies.optimal_params import (
     OptimalParams,
     PriceSource,
 )
+from strategies.optimal_reserve import dark_floor
 
 
 @dataclass(frozen=True)
@@ -149,7 +150,22 @@ def forecasts(job: PlanJob) -> tuple[NDArray[np.float64], NDArray[np.float64], s
         method += f" x trend {factor:.3f}"
     pts, pkw, kwp = job.pv_ts, job.pv_kw, job.pv_kwp
     if p.latitude is not None and p.longitude is not None and kwp > 0:
-        pv = clear_sky_ratio_pv(pts, pkw, start, p.latitude, p.longitude, kwp, steps, STEP_S)
+        if p.pv_forecast == "quantile":
+            pv = quantile_ratio_pv(
+                pts,
+                pkw,
+                start,
+                p.latitude,
+                p.longitude,
+                kwp,
+                steps,
+                STEP_S,
+                job.timezone,
+                days=p.pv_days,
+                quantile=p.pv_quantile,
+            )
+        else:
+            pv = clear_sky_ratio_pv(pts, pkw, start, p.latitude, p.longitude, kwp, steps, STEP_S)
     else:
         pv = same_weekday_load(pts, pkw, start, steps, STEP_S, job.timezone, k=1, flat_kw=0)
         if "flat" in pv.method:  # no whole day of PV seen: no PV rather than a flat mean
@@ -176,6 +192,18 @@ def spike_floor(
     return np.where(near, soc_min + kwh / bat.capacity_kwh, 0.0)
 
 
+def soc_floor(
+    job: PlanJob, load: NDArray[np.float64], pv: NDArray[np.float64], split: int | None
+) -> NDArray[np.float64] | None:
+    """The higher of the spike reserve and the dark-day reserve per step (None: neither)."""
+    floors = [
+        f
+        for f in (spike_floor(job, load, pv, split), dark_floor(job, load, split))
+        if f is not None
+    ]
+    return np.maximum.reduce(floors) if floors else None
+
+
 def plan_inputs(job: PlanJob) -> tuple[PlanInputs, str]:
     p = job.params
     load, pv, method = forecasts(job)
@@ -198,7 +226,7 @@ def plan_inputs(job: PlanJob) -> tuple[PlanInputs, str]:
         soc_min=pct(p.soc_min_pct),
         soc_max=pct(p.soc_max_pct),
         soc_target=pct(p.soc_target_pct),
-        soc_floor=spike_floor(job, load, pv, demand.split),
+        soc_floor=soc_floor(job, load, pv, demand.split),
         import_limit_kw=math.inf if p.import_limit_kw is None else p.import_limit_kw,
         export_limit_kw=math.inf if p.export_limit_kw is None else p.export_limit_kw,
         start_ts=job.start,

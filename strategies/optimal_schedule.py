@@ -360,6 +360,7 @@ class OptimalSchedule:
         why = f"optimal plan from {self._clock(self.plan.start_ts)} (SOC {self.plan.soc_start:.0%})"
         setpoint, why = self._surplus_only(snapshot, now, setpoint, why)
         setpoint, why = self._shave_only(snapshot, now, setpoint, why)
+        setpoint, why = self._fill_to_peak(snapshot, now, setpoint, why)
         out = self._guard(snapshot, now)
         out.append(
             Constraint(self.roles.pcs_setpoint, "eq", setpoint, self.name, self.priority, why)
@@ -412,6 +413,30 @@ class OptimalSchedule:
         if needed >= setpoint:
             return setpoint, why
         return needed, f"{why}; shaving to the planned peak {peak:.0f} kW only"
+
+    def _fill_to_peak(
+        self, snapshot: Snapshot, now: float, setpoint: float, why: str
+    ) -> tuple[float, str]:
+        """Where the plan charges as hard as its peak allows, charge in closed loop up to the
+        peak already paid this month: a load below its forecast (a compressor off) leaves
+        room the plan could not count on, and that kW of the month is paid anyway. The
+        counterpart of ``_shave_only``; the guard still holds the window from above."""
+        plan, i = self.plan, self._plan_step(now)
+        if not self.params.fill_to_peak or setpoint >= 0 or plan is None or i is None:
+            return setpoint, why
+        peak = plan.peak_at(now)
+        if plan.import_kw[i] < peak - PEAK_TOL_KW:
+            return setpoint, why
+        base = snapshot.base_import()
+        if base is None:
+            return setpoint, why
+        paid = max(peak, self.peak_so_far_kw if peak == plan.peak_import_kw else 0.0)
+        paid -= self.params.fill_margin_kw  # a load step after the last cycle of a window
+        target = self.window.target(now, paid, 0.8 * paid, paid)
+        room = min(target - base, self.battery.p_charge_max_kw)
+        if room <= -setpoint:
+            return setpoint, why
+        return -room, f"{why}; charging up to the paid peak {paid:.0f} kW ({room:.0f} kW)"
 
     def _guard(self, snapshot: Snapshot, now: float) -> list[Constraint]:
         """The planned peak held in closed loop (first, so the plan's setpoint is clamped to it)."""

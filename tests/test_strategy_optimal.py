@@ -254,11 +254,12 @@ def _with_plan(battery_kw: float, import_kw: float, peak_kw: float, **params) ->
     return s
 
 
-def _eq(s: OptimalSchedule, **inputs) -> float:
+def _eq(s: OptimalSchedule, op: str = "eq", **inputs) -> float:
+    """The value of the strategy's ``op`` constraint a minute into the plan's step."""
     clock = FakeClock()
     clock.t = T0 + 60
     got = s.compute(snap(clock.t, **inputs), clock)
-    return next(c.value for c in got if c.op == "eq")
+    return next(c.value for c in got if c.op == op)
 
 
 def test_where_the_plan_shaves_its_peak_it_discharges_only_what_holds_it_now():
@@ -459,3 +460,21 @@ def test_on_the_event_loop_planning_moves_to_a_thread_by_itself():
     inline = make(HourPrices())
     clock = FakeClock()
     assert [c.op for c in inline.compute(snap(clock.t, **PLANT), clock)] == ["min", "eq"]
+
+
+def test_where_the_plan_charges_at_its_peak_it_fills_up_to_the_paid_peak():
+    # planned: charge 200 kW holding import at the 450 kW peak; the load is 300 kW below its
+    # forecast (grid 150 kW with the battery idle): 290 kW more fit under 450 - 10 kW
+    s = _with_plan(-200.0, 450.0, 450.0, fill_to_peak=True, fill_margin_kw=10.0)
+    filled = _eq(s, grid=150.0, bess=0.0, pv=0.0, soc=50.0)
+    assert filled == pytest.approx(-290.0, abs=1.0)
+    # the PCS rating bounds it
+    s = _with_plan(-200.0, 450.0, 450.0, fill_to_peak=True, fill_margin_kw=10.0)
+    assert _eq(s, grid=-200.0, bess=0.0, pv=300.0, soc=50.0) == pytest.approx(-500.0, abs=1.0)
+    # off by default; a charge below the peak, or a load at its forecast: as planned
+    s = _with_plan(-200.0, 450.0, 450.0)
+    assert _eq(s, grid=150.0, bess=0.0, pv=0.0, soc=50.0) == pytest.approx(-200.0)
+    s = _with_plan(-200.0, 300.0, 450.0, fill_to_peak=True)
+    assert _eq(s, grid=150.0, bess=0.0, pv=0.0, soc=50.0) == pytest.approx(-200.0)
+    s = _with_plan(-200.0, 450.0, 450.0, fill_to_peak=True, fill_margin_kw=10.0)
+    assert _eq(s, grid=250.0, bess=0.0, pv=0.0, soc=50.0) == pytest.approx(-200.0)
