@@ -81,6 +81,8 @@ class OptimalParams(StrategyParams):
     # kept below the paid peak when filling: a load step after the last cycle of a quarter
     # hour would otherwise raise the peak a little each day, and the next fill follows it up
     fill_margin_kw: float = Field(default=25.0, ge=0)
+    # any charge the peak guard lets through keeps the import this far below the peak it holds
+    charge_margin_kw: float = Field(default=0.0, ge=0)
     # per-slot statistic of the same-weekday load history: "max" does not under-forecast the
     # evening peak that sets the month's demand charge
     load_statistic: Literal["mean", "max"] = "mean"

@@ -118,6 +118,9 @@ def dark_floor(
     lo, hi = full_power_soc_window(bat)
     lo = lo if p.soc_min_pct is None else p.soc_min_pct / 100
     hi = hi if p.soc_max_pct is None else p.soc_max_pct / 100
-    start = min(max(job.soc_pct / 100.0, lo), hi) * cap
-    reach = reachable_kwh(start, net, ref, bat.p_charge_max_kw, eta_c, eta_d, lo * cap, hi * cap)
+    soc = min(max(job.soc_pct / 100.0, 0.0), hi)  # below soc_min after the guard spent it
+    floor_kwh = min(lo, soc) * cap
+    reach = reachable_kwh(
+        soc * cap, net, ref, bat.p_charge_max_kw, eta_c, eta_d, floor_kwh, hi * cap
+    )
     return np.asarray(np.minimum(lo * cap + need, reach) / cap, dtype=np.float64)

@@ -449,9 +449,12 @@ class OptimalSchedule:
             return []
         target = self.window.target(now, peak, 0.8 * peak, peak)
         why = f"hold the planned peak {peak:.0f} kW (window target {target:.0f} kW)"
-        return [
-            Constraint(self.roles.pcs_setpoint, "min", base - target, self.name, self.priority, why)
-        ]
+        least = base - target
+        margin = self.params.charge_margin_kw
+        if margin > 0:  # a charge stays the margin below the peak; no discharge is forced
+            low = peak - margin
+            least = max(least, min(0.0, base - self.window.target(now, low, 0.8 * low, low)))
+        return [Constraint(self.roles.pcs_setpoint, "min", least, self.name, self.priority, why)]
 
     def _clock(self, ts: float) -> str:
         return dt.datetime.fromtimestamp(ts, self.zone).strftime("%H:%M")

@@ -351,3 +351,19 @@ def test_hindsight_peak_is_the_history_optimums_peak() -> None:
     grid = regular(np.delete(ts, [5, 6]), np.delete(load, [5, 6]))
     assert grid is not None and grid[0].size == n and grid[1][5] == pytest.approx(300.0)
     assert regular(ts[::3], load[::3]) is None  # a third of the samples: too sparse
+
+
+def test_below_soc_min_the_plan_climbs_back_without_raising_the_peak() -> None:
+    # the peak guard spent the battery to 5 % at 18:00 (dear evening hours, 300 kW of load,
+    # 300 kW already paid; a 100 kW night at the cheap price follows): recharging to 10 % at
+    # full power at once would buy a 210 kW raise of the month's peak; the plan climbs back
+    # in the cheap night instead
+    price = np.array([1.2] * 24 + [0.3] * 32 + [1.2] * 40)
+    load = np.where((np.arange(96) >= 24) & (np.arange(96) < 56), 100.0, 300.0)
+    plan = plan_day(
+        _night_day(soc_initial=0.05, soc_min=0.1, soc_target=0.1, import_price=price, load_kw=load)
+    )
+    assert plan.ok, plan.reason
+    assert plan.peak_import_kw == pytest.approx(300.0, abs=1e-3)
+    assert np.all(plan.soc >= 0.05 - 1e-9) and plan.soc[-1] >= 0.1 - 1e-9
+    assert np.all(plan.battery_kw[:24] >= -1e-6)  # nothing bought in the dear hours

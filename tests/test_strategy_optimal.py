@@ -478,3 +478,17 @@ def test_where_the_plan_charges_at_its_peak_it_fills_up_to_the_paid_peak():
     assert _eq(s, grid=150.0, bess=0.0, pv=0.0, soc=50.0) == pytest.approx(-200.0)
     s = _with_plan(-200.0, 450.0, 450.0, fill_to_peak=True, fill_margin_kw=10.0)
     assert _eq(s, grid=250.0, bess=0.0, pv=0.0, soc=50.0) == pytest.approx(-200.0)
+
+
+def test_a_charge_the_guard_lets_through_keeps_the_margin_below_the_peak():
+    # the guard holds 450 kW; with a 25 kW margin a charge stops at 425 kW of import
+    s = _with_plan(-200.0, 300.0, 450.0, charge_margin_kw=25.0)
+    assert _eq(s, "min", grid=400.0, bess=0.0, pv=0.0, soc=50.0) == pytest.approx(-25.0, abs=2.0)
+    s = _with_plan(-200.0, 300.0, 450.0)
+    assert _eq(s, "min", grid=400.0, bess=0.0, pv=0.0, soc=50.0) == pytest.approx(-50.0, abs=2.0)
+    # between the two levels the margin asks for no discharge; above the peak the guard
+    # discharges what holds the peak, not the margin as well
+    s = _with_plan(-200.0, 300.0, 450.0, charge_margin_kw=25.0)
+    assert _eq(s, "min", grid=440.0, bess=0.0, pv=0.0, soc=50.0) == pytest.approx(0.0, abs=2.0)
+    s = _with_plan(-200.0, 300.0, 450.0, charge_margin_kw=25.0)
+    assert _eq(s, "min", grid=500.0, bess=0.0, pv=0.0, soc=50.0) == pytest.approx(50.0, abs=2.0)

@@ -112,7 +112,9 @@ def soc_bounds(prep: Prepared) -> tuple[FloatArray, FloatArray]:
 
     If the measured SOC is already below the floor (or above ``soc_max``), the bound is
     relaxed to what full charging (discharging) power can reach by then, so an MPC re-plan
-    after a drift brings the battery back into its band instead of failing.
+    after a drift brings the battery back into its band instead of failing; below
+    ``soc_min`` it is relaxed to the start itself (no lower), and the terminal target brings
+    the battery back into the band when that is cheapest.
     """
     inp = prep.inputs
     n, e = inp.n, inp.usable_kwh
@@ -126,6 +128,11 @@ def soc_bounds(prep: Prepared) -> tuple[FloatArray, FloatArray]:
         - steps * inp.hours * inp.battery.p_discharge_max_kw / inp.battery.eta_discharge / e
     )
     lo = np.minimum(prep.soc_floor, up)  # from a start above the floor, up >= the floor
+    if inp.soc_initial < prep.soc_min:
+        # below the band (the peak guard spent the last of it): no lower, and back into it
+        # by the terminal target where that is cheapest, not at full power now; recharging
+        # at once raised the month's demand peak by the charging power
+        lo = np.minimum(lo, inp.soc_initial)
     hi = np.where(inp.soc_initial > prep.soc_max, np.maximum(prep.soc_max, down), prep.soc_max)
     return lo, hi
 
