@@ -116,7 +116,8 @@ def test_history_is_loaded_off_the_gui_thread_and_joined(qtbot, qapp):
         assert panel.status.text() == "loading history…"
         qtbot.waitUntil(lambda: len(panel.series["site.grid_p"].hist_ts) == 150)
         qtbot.waitUntil(lambda: len(curve_data(panel, "site.grid_p")[0]) >= 151)
-        assert panel.status.text() == ""
+        # the "loading" count drops in the task's done callback, a loop turn after the data
+        qtbot.waitUntil(lambda: panel.status.text() == "")
         x, y = curve_data(panel, "site.grid_p")
         assert x[0] == pytest.approx(now - 800) and y[0] == 40.0
         assert 95.2 in y.tolist()  # the live sample after the history
@@ -154,7 +155,7 @@ def test_rollup_buckets_with_data_are_kept_despite_worst_quality():
     assert series.hist_v.tolist() == [3.0, 4.0]
 
 
-def test_legend_chip_names_the_curve_and_removes_it_on_click(qtbot):
+def test_legend_chip_names_the_curve_and_its_cross_removes_it(qtbot):
     runtime = support.FakeRuntime()
     panel = TrendPanel(runtime, "zh")
     qtbot.addWidget(panel)
@@ -162,8 +163,8 @@ def test_legend_chip_names_the_curve_and_removes_it_on_click(qtbot):
     panel.add_point("site.bess_p")
     panel.add_point("site.pv_p")
     chip = panel.legend.chips["site.bess_p"]
-    assert chip.text() == "储能功率 (kW)"
-    qtbot.mouseClick(chip, Qt.MouseButton.LeftButton)
+    assert chip.toggle.text() == "储能功率 (kW)"
+    qtbot.mouseClick(chip.remove, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: "site.bess_p" not in panel.series)
     assert list(panel.curves) == ["site.pv_p"]
     panel.add_point("site.grid_p")  # takes the freed pen, not a clash with pv's

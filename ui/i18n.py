@@ -12,6 +12,7 @@ from ui.strings_alarm_kpi import ALARM_KPI_STRINGS
 from ui.strings_alarm_list import ALARM_LIST_STRINGS
 from ui.strings_alarm_rule import ALARM_RULE_STRINGS
 from ui.strings_control import CONTROL_STRINGS
+from ui.strings_trend import TREND_STRINGS
 from ui.strings_tune import TUNE_STRINGS
 
 LANGUAGES = {"en": "English", "zh": "中文"}
@@ -187,6 +188,7 @@ STRINGS.update(ALARM_LIST_STRINGS)
 STRINGS.update(ALARM_RULE_STRINGS)
 STRINGS.update(CONTROL_STRINGS)  # the control panel's newer texts
 STRINGS.update(TUNE_STRINGS)  # Tune rules… (ui/tune_dialog.py)
+STRINGS.update(TREND_STRINGS)  # the trend's pens (ui/trend_legend.py, ui/trend.py)
 
 
 def tr(key: str, lang: str = "en", **fmt: object) -> str:
