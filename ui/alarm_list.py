@@ -145,7 +145,8 @@ class AlarmListPanel(AlarmPanel):
 
         header = self.table.horizontalHeader()
         for column, width in enumerate((90, 170, 90, 380, 170, 190)):
-            header.resizeSection(column, width)
+            # never narrower than the header's text ("Activated", 触发时间 in a wider font)
+            header.resizeSection(column, max(width, header.sectionSizeHint(column)))
         # the message takes the spare width (the point id column does not need it)
         header.setStretchLastSection(False)
         header.setSectionResizeMode(

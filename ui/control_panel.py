@@ -111,7 +111,14 @@ class ControlPanel(QWidget):
     """``runtime`` needs ``station``, ``bus``, ``points``, ``control`` and the async
     ``set_mode`` / ``set_manual``; without ``control`` the panel is shown disabled."""
 
-    def __init__(self, runtime: Any, lang: str, zone: ZoneInfo, user: str | None = None) -> None:
+    def __init__(
+        self,
+        runtime: Any,
+        lang: str,
+        zone: ZoneInfo,
+        user: str | None = None,
+        last: dict[str, CommandResult] | None = None,
+    ) -> None:
         super().__init__()
         self.runtime = runtime
         self.lang = lang
@@ -121,7 +128,8 @@ class ControlPanel(QWidget):
         self.tune_dialog: TuneDialog | None = None
         self._zone = zone
         self._tasks = TaskGroup("control panel")
-        self._last: dict[str, CommandResult] = {}
+        # the last command per point; a language switch hands the old panel's over
+        self._last: dict[str, CommandResult] = dict(last or {})
         self._busy = False
         self._closed = False
         self.points = drivable_points(runtime.station)
@@ -386,6 +394,11 @@ class ControlPanel(QWidget):
         spec = self.current_point()
         if spec is not None and spec.id == result.point_id:
             self._show_last()
+
+    @property
+    def last_commands(self) -> dict[str, CommandResult]:
+        """The last command result per point (what "Last command" shows)."""
+        return dict(self._last)
 
     def _show_last(self) -> None:
         spec = self.current_point()

@@ -48,6 +48,7 @@ from ui.device_tree import SITE, DeviceTree, points_for
 from ui.i18n import LANGUAGES, tr
 from ui.overview import OverviewPanel
 from ui.point_table_view import PointTableModel, PointTableView
+from ui.scrolling import horizontal_strip, vertical_scroll
 from ui.signals import BusAdapter
 from ui.status_bar import StationStatusBar
 from ui.trend import TrendPanel
@@ -91,7 +92,7 @@ class MainWindow(QMainWindow):
         # one sound per window: a language switch rebuilds the panels, not the alert
         self.alarm_sound = AlarmSound(settings=settings, parent=self)
         self._fit_to_screen()
-        self._build(selected=None, trend_points=DEFAULT_TREND, span_s=None)
+        self._build(selected=None, trend_points=DEFAULT_TREND, span_s=None, last={})
 
     def _fit_to_screen(self) -> None:
         screen = QGuiApplication.primaryScreen()
@@ -102,7 +103,13 @@ class MainWindow(QMainWindow):
         self.resize(width, height)
 
     # ---- construction ------------------------------------------------------------------
-    def _build(self, selected: str | None, trend_points: tuple[str, ...], span_s: int | None):
+    def _build(
+        self,
+        selected: str | None,
+        trend_points: tuple[str, ...],
+        span_s: int | None,
+        last: dict[str, Any],
+    ) -> None:
         rt, lang = self.runtime, self.lang
         station = rt.station
         self.setWindowTitle(station.info.name.text(lang))
@@ -127,7 +134,7 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.shelved_list, tr("shelved.title", lang))
         self.tabs.addTab(self.alarm_history, tr("history.title", lang))
         self.tabs.addTab(self.alarm_kpis, tr("kpi.title", lang))
-        self.control_panel = ControlPanel(rt, lang, self._zone)
+        self.control_panel = ControlPanel(rt, lang, self._zone, last=last)
         self.status = StationStatusBar(rt, lang)
         self.setStatusBar(self.status)
 
@@ -136,7 +143,9 @@ class MainWindow(QMainWindow):
         top.addWidget(
             _panel(self.table_title, self.table_view, hint=QLabel(tr("table.hint", lang)))
         )
-        top.addWidget(_panel(QLabel(tr("control.title", lang)), self.control_panel))
+        top.addWidget(
+            _panel(QLabel(tr("control.title", lang)), vertical_scroll(self.control_panel))
+        )
         top.setSizes([300, 960, 340])
         body = QSplitter(Qt.Orientation.Vertical)
         body.addWidget(top)
@@ -152,7 +161,7 @@ class MainWindow(QMainWindow):
         box.setContentsMargins(6, 6, 6, 6)
         box.setSpacing(6)
         box.addWidget(self.banner)
-        box.addWidget(self.overview)
+        box.addWidget(horizontal_strip(self.overview))
         box.addWidget(body, 1)
         self.setCentralWidget(central)
         self._build_menu()
@@ -201,12 +210,13 @@ class MainWindow(QMainWindow):
             return
         selected = self.tree.current_key()
         trend_points, span_s = tuple(self.trend.series), self.trend.span_s
+        last = self.control_panel.last_commands  # "Last command" survives the rebuild
         self._teardown()
         old = self.takeCentralWidget()
         if old is not None:
             old.deleteLater()
         self.lang = lang
-        self._build(selected, trend_points, span_s)
+        self._build(selected, trend_points, span_s, last)
 
     def _teardown(self) -> None:
         self.adapter.close()

@@ -336,7 +336,8 @@ class PointTableView(QTableView):
             (Column.ALARM, 130),
         )
         for col, width in widths:
-            self.setColumnWidth(col, width)
+            # never narrower than the header's own text ("Time (Asia/Shanghai, UTC+08:00)")
+            self.setColumnWidth(col, max(width, header.sectionSizeHint(col)))
         self.doubleClicked.connect(self._on_double_click)
         self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.customContextMenuRequested.connect(self._show_context_menu)

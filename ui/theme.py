@@ -111,6 +111,8 @@ QPushButton {{
 }}
 QPushButton:checked {{ background: {SELECTION_BG}; }}
 QPushButton:hover {{ border-color: {TEXT_MUTED}; }}
+QWidget:disabled {{ color: {TEXT_FAINT}; }}
+QPushButton:disabled {{ color: {TEXT_FAINT}; background: {PANEL_BG}; border-color: {GRID}; }}
 QToolButton#legendChip {{ border: 1px solid transparent; padding: 0px 4px; }}
 QToolButton#legendChip:hover {{ border: 1px solid {BORDER}; background: {TILE_BG}; }}
 QProgressBar {{
@@ -141,5 +143,12 @@ def apply_theme(app: QApplication) -> None:
         (QPalette.ColorRole.ToolTipText, TEXT),
     ):
         pal.setColor(role, QColor(colour))
+    # what is disabled must look it, in widgets the style sheet does not reach too
+    for role in (
+        QPalette.ColorRole.Text,
+        QPalette.ColorRole.WindowText,
+        QPalette.ColorRole.ButtonText,
+    ):
+        pal.setColor(QPalette.ColorGroup.Disabled, role, QColor(TEXT_FAINT))
     app.setPalette(pal)
     app.setStyleSheet(STYLESHEET)
